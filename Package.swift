@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "orch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "orch", targets: ["orch"]),
+        .library(name: "GitKit", targets: ["GitKit"]),
+        .library(name: "OrchCore", targets: ["OrchCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "GitKit", dependencies: ["CLibGit2"]),
+        .target(name: "OrchCore", dependencies: ["GitKit"]),
+        .executableTarget(
+            name: "orch",
+            dependencies: [
+                "OrchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: [],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
+        .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
+        .testTarget(name: "OrchCLITests", dependencies: ["OrchCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,113 @@
+import CLibGit2
+import Foundation
+
+extension Repository {
+    /// The paths whose working-tree or index state differs from HEAD.
+    /// - Parameters:
+    ///   - includeUntracked: count files git does not track (ignored ones never count).
+    /// - Throws: ``GitError`` `.bareRepository` for a bare repository, libgit2's error otherwise.
+    public func changedPaths(includeUntracked: Bool) throws -> [String] {
+        var options = git_status_options()
+        try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "read status")
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        if includeUntracked {
+            options.flags |= GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
+        }
+        var list: OpaquePointer?
+        try check(git_status_list_new(&list, pointer, &options), "read status of \(workingDirectory ?? gitDirectory)")
+        defer { git_status_list_free(list) }
+        var paths: [String] = []
+        for index in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, index) else { continue }
+            let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
+            if let delta, let path = delta.pointee.new_file.path ?? delta.pointee.old_file.path {
+                paths.append(String(cString: path))
+            }
+        }
+        return paths
+    }
+
+    /// The working directories (this repository's own and its linked worktrees')
+    /// that have `branch` checked out.
+    /// - Parameters:
+    ///   - branch: the short branch name.
+    /// - Throws: ``GitError`` from libgit2.
+    public func checkouts(of branch: String) throws -> [String] {
+        var paths: [String] = []
+        let main = try Repository.open(at: commonDirectory)
+        if !main.isBare, try main.currentBranch() == branch, let workdir = main.workingDirectory {
+            paths.append(workdir)
+        }
+        for worktree in try worktrees() where worktree.isValid && worktree.branch == branch {
+            paths.append(worktree.path)
+        }
+        return paths
+    }
+
+    /// Brings this working tree in line after its branch moved from `previous` to
+    /// the current HEAD without it (e.g. a merge written by ref update), keeping local edits.
+    ///
+    /// Files the move changed are updated only where the working tree still holds
+    /// `previous`'s version; a local edit to such a file is a conflict, and then
+    /// nothing is written.
+    /// - Parameters:
+    ///   - previous: the commit the working tree was at.
+    /// - Throws: ``GitError`` `.conflict` naming the paths whose local edits collide.
+    public func syncWorkingTree(from previous: ObjectID) throws {
+        guard let head = try referenceTarget("HEAD") else {
+            throw GitError(code: .unbornBranch, message: "HEAD points at no commit", operation: "sync working tree")
+        }
+        try checkOut(head, baseline: previous, dryRun: false)
+    }
+
+    /// Moves the checked-out branch of this working tree from `expected` to `commit`
+    /// and updates the files, keeping local edits; nothing changes on a conflict.
+    /// - Parameters:
+    ///   - commit: the new tip.
+    ///   - expected: the tip the caller read; the branch must still be there.
+    /// - Throws: ``GitError`` `.conflict` (paths named) or `.modified` when the branch moved.
+    public func advanceCheckedOutBranch(to commit: ObjectID, expecting expected: ObjectID) throws {
+        guard let branch = try currentBranch() else {
+            throw GitError(code: .invalid, message: "HEAD is detached", operation: "advance working tree")
+        }
+        try checkOut(commit, baseline: expected, dryRun: true)
+        try updateBranch(branch, to: commit, expecting: expected, message: "orch: advance \(branch)")
+        try checkOut(commit, baseline: expected, dryRun: false)
+    }
+
+    private func checkOut(_ commit: ObjectID, baseline: ObjectID, dryRun: Bool) throws {
+        let operation = "update working tree \(workingDirectory ?? gitDirectory) to \(commit)"
+        var baselineTreeID = try treeID(ofCommit: baseline).raw
+        var baselineTree: OpaquePointer?
+        try check(git_tree_lookup(&baselineTree, pointer, &baselineTreeID), operation)
+        defer { git_tree_free(baselineTree) }
+        var targetTreeID = try treeID(ofCommit: commit).raw
+        var targetTree: OpaquePointer?
+        try check(git_tree_lookup(&targetTree, pointer, &targetTreeID), operation)
+        defer { git_tree_free(targetTree) }
+
+        final class Conflicts { var paths: [String] = [] }
+        let conflicts = Conflicts()
+        var options = git_checkout_options()
+        try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), operation)
+        options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+        if dryRun { options.checkout_strategy |= GIT_CHECKOUT_DRY_RUN.rawValue }
+        options.baseline = baselineTree
+        options.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT.rawValue
+        options.notify_cb = { _, path, _, _, _, payload in
+            if let path, let payload {
+                Unmanaged<Conflicts>.fromOpaque(payload).takeUnretainedValue().paths.append(String(cString: path))
+            }
+            return 0
+        }
+        let result = withExtendedLifetime(conflicts) {
+            options.notify_payload = Unmanaged.passUnretained(conflicts).toOpaque()
+            return git_checkout_tree(pointer, targetTree, &options)
+        }
+        if result == GIT_ECONFLICT.rawValue || !conflicts.paths.isEmpty {
+            throw GitError(code: .conflict, message: "local changes would be overwritten: \(conflicts.paths.sorted().joined(separator: ", "))", operation: operation)
+        }
+        try check(result, operation)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GitKit
+import Testing
+import TestSupport
+
+@Suite struct LogAndPushTests {
+    @Test func commitsSinceTheMergeBaseWithTheirTrailers() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"))
+        let repo = try Repository.open(at: dir("repo"))
+        try Fixtures.commit(["a": "a"], on: "orch/worker-1", message: "Do A\n\nOrch-Task: T-0001", in: dir("repo"))
+        try Fixtures.commit(["b": "b"], on: "orch/worker-1", message: "Do B\n\nBody text.\n\nSigned-off-by: X <x@y>\nOrch-Task: T-0002", in: dir("repo"))
+        try Fixtures.commit(["m": "m"], on: "main", message: "main moves\n\nOrch-Task: T-0099", in: dir("repo"))
+        let commits = try repo.commits(from: #require(try repo.branchTip("orch/worker-1")), excluding: repo.branchTip("main"))
+        #expect(commits.map(\.summary) == ["Do B", "Do A"])
+        #expect(commits.flatMap { $0.trailerValues("orch-task") } == ["T-0002", "T-0001"])
+        #expect(commits[0].trailers.first == Trailer(key: "Signed-off-by", value: "X <x@y>"))
+    }
+
+    @Test func aTrailerOutsideTheLastParagraphDoesNotCount() {
+        #expect(Repository.trailers(of: "Title\n\nOrch-Task: T-0001\n\nmore prose\n").isEmpty)
+    }
+
+    @Test func pushesTheTargetToOrigin() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("seed"))
+        try git("clone", "-q", "--bare", dir("seed"), dir("origin.git"), in: dir.path)
+        let clone = try Repository.clone(from: dir("origin.git"), to: dir("state.git"), bare: true)
+        let commit = try clone.commitFiles(to: "main", message: "new task") { _ in [.write(path: "T.md", contents: Data("t".utf8))] }
+        try clone.push(branch: "main")
+        guard case .committed(let id) = commit else { Issue.record("no commit"); return }
+        #expect(try git("rev-parse", "main", in: dir("origin.git")) == id.hex)
+    }
+
+    @Test func aRejectedPushThrows() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("seed"))
+        try git("clone", "-q", "--bare", dir("seed"), dir("origin.git"), in: dir.path)
+        let clone = try Repository.clone(from: dir("origin.git"), to: dir("state.git"), bare: true)
+        // Origin moves on; our main diverges.
+        try Fixtures.commit(["x": "x"], on: "main", message: "elsewhere", in: dir("origin.git"))
+        try clone.commitFiles(to: "main", message: "here") { _ in [.write(path: "y", contents: Data("y".utf8))] }
+        #expect(throws: GitError.self) { try clone.push(branch: "main") }
+    }
+}
