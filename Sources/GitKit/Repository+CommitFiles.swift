@@ -1,26 +1,44 @@
 import CLibGit2
 import Foundation
 
-/// A read-only view of a branch's files at the tip being built upon.
+/// A read-only view of the files of one commit or tree.
 public struct TreeSnapshot {
-    /// The commit the snapshot shows; nil for a branch not yet born.
+    /// The commit the snapshot shows; nil for a bare tree or a branch not yet born.
     public let commit: ObjectID?
+    /// The tree the snapshot shows; nil for a branch not yet born.
+    public let tree: ObjectID?
     let repository: Repository
+
+    init(commit: ObjectID?, repository: Repository) throws {
+        self.commit = commit
+        self.tree = try commit.map { try repository.treeID(ofCommit: $0) }
+        self.repository = repository
+    }
+
+    /// A snapshot of a tree that no commit holds yet (e.g. a merge result).
+    /// - Parameters:
+    ///   - tree: the tree's id.
+    ///   - repository: the repository holding it.
+    public init(tree: ObjectID, in repository: Repository) {
+        self.commit = nil
+        self.tree = tree
+        self.repository = repository
+    }
 
     /// The contents of the file at `path`, or nil when there is none.
     /// - Parameters:
     ///   - path: the path from the root.
     /// - Throws: ``GitError`` when the tree cannot be read.
     public func file(_ path: String) throws -> Data? {
-        guard let commit else { return nil }
-        return try repository.readFile(path, at: commit)
+        guard let tree else { return nil }
+        return try repository.withTree(tree) { try repository.readFile(path, inTree: $0) }
     }
 
     /// The names of the files in the root folder.
     /// - Throws: ``GitError`` when the tree cannot be read.
     public func rootFileNames() throws -> [String] {
-        guard let commit else { return [] }
-        return try repository.rootFileNames(at: commit)
+        guard let tree else { return [] }
+        return try repository.withTree(tree) { repository.rootFileNames(inTree: $0) }
     }
 }
 
@@ -32,47 +50,61 @@ public enum CommitFilesOutcome: Equatable, Sendable {
     case unchanged(ObjectID?)
 }
 
+/// A commit to make: its message and its file changes.
+public struct CommitPlan: Sendable {
+    /// The commit message.
+    public var message: String
+    /// The files to write or remove.
+    public var changes: [FileChange]
+
+    /// - Parameters:
+    ///   - message: the commit message.
+    ///   - changes: the files to write or remove.
+    public init(message: String, changes: [FileChange]) {
+        self.message = message
+        self.changes = changes
+    }
+}
+
 extension Repository {
     /// Commits file changes to a branch without touching any working tree or index.
     ///
-    /// `edit` sees the branch's files as they are at the tip it builds upon and
-    /// returns the changes to make (or nil for none). The branch moves by
-    /// compare-and-swap; if another writer moved it first, `edit` runs again on
-    /// the new tip, so edits compose with concurrent writers instead of overwriting them.
+    /// `plan` sees the branch's files as they are at the tip it builds upon and
+    /// returns the commit to make (or nil for none). The branch moves by
+    /// compare-and-swap; if another writer moved it first, `plan` runs again on
+    /// the new tip, so changes compose with concurrent writers instead of overwriting them.
     ///
     /// ```swift
-    /// try repo.commitFiles(to: "main", message: "Add notes") { tip in
+    /// try repo.commitFiles(to: "main") { tip in
     ///     let old = try tip.file("NOTES.md") ?? Data()
-    ///     return [.write(path: "NOTES.md", contents: old + Data("more\n".utf8))]
+    ///     return CommitPlan(message: "Add a note", changes: [.write(path: "NOTES.md", contents: old + Data("more\n".utf8))])
     /// }
     /// ```
     /// - Parameters:
     ///   - branch: the short branch name; created when it does not exist.
-    ///   - message: the commit message.
     ///   - maxAttempts: how many lost races to retry before giving up.
-    ///   - edit: returns the changes for a given tip; it may run several times.
+    ///   - plan: returns the commit for a given tip; it may run several times.
     /// - Throws: ``GitError`` from libgit2, `.contended` after `maxAttempts` lost races,
-    ///   or whatever `edit` throws.
+    ///   or whatever `plan` throws.
     @discardableResult
     public func commitFiles(
         to branch: String,
-        message: String,
         maxAttempts: Int = 200,
-        _ edit: (TreeSnapshot) throws -> [FileChange]?
+        _ plan: (TreeSnapshot) throws -> CommitPlan?
     ) throws -> CommitFilesOutcome {
         var attempt = 0
         while true {
             attempt += 1
             let tip = try branchTip(branch)
-            guard let changes = try edit(TreeSnapshot(commit: tip, repository: self)), !changes.isEmpty else {
+            guard let commitPlan = try plan(TreeSnapshot(commit: tip, repository: self)), !commitPlan.changes.isEmpty else {
                 return .unchanged(tip)
             }
             let baseTree = try tip.map { try treeID(ofCommit: $0) }
-            let newTree = try tree(baseTree, applying: changes)
+            let newTree = try tree(baseTree, applying: commitPlan.changes)
             if newTree == baseTree { return .unchanged(tip) }
-            let commit = try createCommit(tree: newTree, parents: tip.map { [$0] } ?? [], message: message)
+            let commit = try createCommit(tree: newTree, parents: tip.map { [$0] } ?? [], message: commitPlan.message)
             do {
-                try updateBranch(branch, to: commit, expecting: tip, message: "commit: \(message.firstLine)")
+                try updateBranch(branch, to: commit, expecting: tip, message: "commit: \(commitPlan.message.firstLine)")
                 return .committed(commit)
             } catch let error as GitError where error.isLostRace {
                 guard attempt < maxAttempts else {
@@ -80,6 +112,23 @@ extension Repository {
                 }
                 backOff(attempt: attempt)
             }
+        }
+    }
+
+    /// Commits file changes to a branch with a fixed message; see ``commitFiles(to:maxAttempts:_:)``.
+    /// - Parameters:
+    ///   - branch: the short branch name.
+    ///   - message: the commit message.
+    ///   - edit: returns the changes for a given tip; it may run several times.
+    /// - Throws: as ``commitFiles(to:maxAttempts:_:)``.
+    @discardableResult
+    public func commitFiles(
+        to branch: String,
+        message: String,
+        _ edit: (TreeSnapshot) throws -> [FileChange]?
+    ) throws -> CommitFilesOutcome {
+        try commitFiles(to: branch) { snapshot in
+            try edit(snapshot).map { CommitPlan(message: message, changes: $0) }
         }
     }
 }

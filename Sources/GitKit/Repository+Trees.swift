@@ -42,24 +42,30 @@ extension Repository {
     ///   - commit: the commit to list.
     /// - Throws: ``GitError`` when the commit cannot be read.
     public func rootFileNames(at commit: ObjectID) throws -> [String] {
-        try withTree(ofCommit: commit) { tree in
-            let count = git_tree_entrycount(tree)
-            var names: [String] = []
-            names.reserveCapacity(count)
-            for index in 0..<count {
-                let entry = git_tree_entry_byindex(tree, index)
-                if git_tree_entry_type(entry) == GIT_OBJECT_BLOB {
-                    names.append(String(cString: git_tree_entry_name(entry)))
-                }
+        try withTree(ofCommit: commit) { rootFileNames(inTree: $0) }
+    }
+
+    func rootFileNames(inTree tree: OpaquePointer) -> [String] {
+        let count = git_tree_entrycount(tree)
+        var names: [String] = []
+        names.reserveCapacity(count)
+        for index in 0..<count {
+            let entry = git_tree_entry_byindex(tree, index)
+            if git_tree_entry_type(entry) == GIT_OBJECT_BLOB {
+                names.append(String(cString: git_tree_entry_name(entry)))
             }
-            return names
         }
+        return names
     }
 
     func withTree<T>(ofCommit commit: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
-        var treeID = try treeID(ofCommit: commit).raw
+        try withTree(try treeID(ofCommit: commit), body)
+    }
+
+    func withTree<T>(_ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
+        var raw = id.raw
         var tree: OpaquePointer?
-        try check(git_tree_lookup(&tree, pointer, &treeID), "look up tree of \(commit)")
+        try check(git_tree_lookup(&tree, pointer, &raw), "look up tree \(id)")
         defer { git_tree_free(tree) }
         return try body(tree!)
     }

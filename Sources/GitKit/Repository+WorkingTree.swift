@@ -61,6 +61,17 @@ extension Repository {
         try checkOut(head, baseline: previous, dryRun: false)
     }
 
+    /// Brings a clean working tree in line with HEAD after its branch moved, using
+    /// the index as the record of what the files were; files that differ from the
+    /// index are left alone, and a collision is a conflict with nothing written.
+    /// - Throws: ``GitError`` `.conflict` naming the colliding paths.
+    public func syncCleanWorkingTree() throws {
+        guard let head = try referenceTarget("HEAD") else {
+            throw GitError(code: .unbornBranch, message: "HEAD points at no commit", operation: "sync working tree")
+        }
+        try checkOut(head, baseline: nil, dryRun: false)
+    }
+
     /// Moves the checked-out branch of this working tree from `expected` to `commit`
     /// and updates the files, keeping local edits; nothing changes on a conflict.
     /// - Parameters:
@@ -76,12 +87,22 @@ extension Repository {
         try checkOut(commit, baseline: expected, dryRun: false)
     }
 
-    private func checkOut(_ commit: ObjectID, baseline: ObjectID, dryRun: Bool) throws {
+    /// Checks out `commit`'s tree, treating `baseline` (or, when nil, the index) as
+    /// what the working tree held.
+    private func checkOut(_ commit: ObjectID, baseline: ObjectID?, dryRun: Bool) throws {
         let operation = "update working tree \(workingDirectory ?? gitDirectory) to \(commit)"
-        var baselineTreeID = try treeID(ofCommit: baseline).raw
         var baselineTree: OpaquePointer?
-        try check(git_tree_lookup(&baselineTree, pointer, &baselineTreeID), operation)
-        defer { git_tree_free(baselineTree) }
+        var baselineIndex: OpaquePointer?
+        if let baseline {
+            var baselineTreeID = try treeID(ofCommit: baseline).raw
+            try check(git_tree_lookup(&baselineTree, pointer, &baselineTreeID), operation)
+        } else {
+            try check(git_repository_index(&baselineIndex, pointer), operation)
+        }
+        defer {
+            git_tree_free(baselineTree)
+            git_index_free(baselineIndex)
+        }
         var targetTreeID = try treeID(ofCommit: commit).raw
         var targetTree: OpaquePointer?
         try check(git_tree_lookup(&targetTree, pointer, &targetTreeID), operation)
@@ -94,6 +115,7 @@ extension Repository {
         options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
         if dryRun { options.checkout_strategy |= GIT_CHECKOUT_DRY_RUN.rawValue }
         options.baseline = baselineTree
+        options.baseline_index = baselineIndex
         options.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT.rawValue
         options.notify_cb = { _, path, _, _, _, payload in
             if let path, let payload {

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import GitKit
+import OrchCore
+
+@main
+struct Orch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orch",
+        abstract: "Runs a manager and N workers of Claude Code on one git repository.",
+        subcommands: [Assign.self, Merge.self, Init.self]
+    )
+
+    /// Runs a command and maps every failure to DESIGN.md's exit codes:
+    /// 2 for usage and bad input, 1 for other failures and conflicts.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as OrchError {
+            FileHandle.standardError.write(Data("orch: \(error.message)\n".utf8))
+            Foundation.exit(error.code.rawValue)
+        } catch let error as GitError {
+            FileHandle.standardError.write(Data("orch: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+            }
+            // ArgumentParser's usage errors exit 64; orch's contract says 2.
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
