@@ -27,6 +27,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "orch-bench",
+            dependencies: ["GitKit", "OrchCore"],
+            path: "Benchmarks/OrchBench"
+        ),
         .target(
             name: "TestSupport",
             dependencies: [],
