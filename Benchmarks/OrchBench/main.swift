@@ -47,6 +47,9 @@ struct Row {
     let note: String
 }
 
+/// Flushes dirty pages so one side's writes are not paid for during the other's timing.
+func settle() { sh("sync", []) }
+
 func measure(_ dataset: Dataset) throws -> [Row] {
     var rows: [Row] = []
     // 1. Eight worktrees on new branches.
@@ -54,17 +57,20 @@ func measure(_ dataset: Dataset) throws -> [Row] {
     var gitTimes: [Double] = []
     for _ in 0..<runs {
         let a = dataset.copy(into: work, label: "wt-orch")
+        let b = dataset.copy(into: work, label: "wt-git")
         let repo = try Repository.open(at: a)
         let base = try repo.branchTip("main")!
+        settle()
         orchTimes.append(try seconds {
             for worker in 1...8 {
                 try repo.addWorktree(named: "wt-\(worker)", at: "\(a)-trees/wt-\(worker)", branch: .new("wt-\(worker)", at: base))
             }
         })
-        let b = dataset.copy(into: work, label: "wt-git")
+        settle()
         gitTimes.append(seconds {
             for worker in 1...8 { git("worktree", "add", "-q", "-b", "wt-\(worker)", "\(b)-trees/wt-\(worker)", "main", in: b) }
         })
+        sh("rm", ["-rf", a, b, "\(a)-trees", "\(b)-trees"])
     }
     rows.append(Row(operation: "create 8 worktrees", dataset: dataset.name, orch: median(orchTimes), git: median(gitTimes),
                     note: "GitKit addWorktree vs `git worktree add -b`"))
@@ -75,17 +81,20 @@ func measure(_ dataset: Dataset) throws -> [Row] {
     var plumbingTimes: [Double] = []
     for _ in 0..<runs {
         let a = dataset.copy(into: work, label: "merge-orch")
+        settle()
         orchTimes.append(seconds { sh(orchBinary, ["merge", "--all", "--repo", a]) })
         precondition(sh("git", ["rev-list", "--count", "--merges", "main"], in: a) != "0")
         precondition(sh("git", ["show", "main:WORKER_8_TASK_LIST.md"], in: a).contains("[x] T-0008"))
 
         let b = dataset.copy(into: work, label: "merge-git")
         git("worktree", "add", "-q", "\(b)-trees/main", "main", in: b)
+        settle()
         gitTimes.append(seconds {
             for worker in 1...8 { git("merge", "-q", "--no-edit", "orch/worker-\(worker)", in: "\(b)-trees/main") }
         })
 
         let c = dataset.copy(into: work, label: "merge-plumbing")
+        settle()
         plumbingTimes.append(seconds {
             for worker in 1...8 {
                 let old = sh("git", ["rev-parse", "main"], in: c)

@@ -4,6 +4,8 @@ import Foundation
 public struct Commit: Equatable, Sendable {
     /// The commit's id.
     public let id: ObjectID
+    /// Its parents, first parent first.
+    public let parents: [ObjectID]
     /// The full message.
     public let message: String
     /// The trailers of the message's last paragraph, in order (`Orch-Task: T-0007` gives `("Orch-Task", "T-0007")`).

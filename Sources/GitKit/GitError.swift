@@ -34,6 +34,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let pathExists = Code(rawValue: -1003)
         /// A compare-and-swap update lost to concurrent writers too many times.
         public static let contended = Code(rawValue: -1004)
+        /// The remote refused an update (e.g. not a fast-forward).
+        public static let rejected = Code(rawValue: -1005)
 
         public var description: String {
             switch self {
@@ -52,6 +54,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
             case .unmergedCommits: "unmerged commits"
             case .pathExists: "path exists"
             case .contended: "contended"
+            case .rejected: "rejected"
             default: "code \(rawValue)"
             }
         }

@@ -10,6 +10,9 @@ public struct MergeConflict: Equatable, Sendable, CustomStringConvertible {
         case deletedByUs = "deleted by us"
         /// Their side deleted the file, ours changed it.
         case deletedByThem = "deleted by them"
+        /// A rename collided (renamed on both sides, or renamed on one and deleted on the other);
+        /// each of the paths involved is listed.
+        case renamed = "rename conflict"
     }
 
     /// The conflicted path, from the repository's root.

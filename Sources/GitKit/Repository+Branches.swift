@@ -53,10 +53,12 @@ extension Repository {
         var new = commit.raw
         var ref: OpaquePointer?
         let result: Int32
-        if var old = expected?.raw {
-            result = git_reference_create_matching(&ref, pointer, name, &new, 1, &old, message)
-        } else {
-            result = git_reference_create(&ref, pointer, name, &new, 0, message)
+        // An all-zero expected id means "must not exist", checked under the ref's
+        // lock; git_reference_create(force: 0) checks before locking and can lose a race.
+        var old = expected?.raw ?? git_oid()
+        result = git_reference_create_matching(&ref, pointer, name, &new, 1, &old, message)
+        if result == GIT_EMODIFIED.rawValue && expected == nil {
+            throw GitError(code: .exists, message: "\(name) exists", operation: "create \(name)")
         }
         try check(result, "update \(name)")
         git_reference_free(ref)

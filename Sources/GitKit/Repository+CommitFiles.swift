@@ -83,13 +83,15 @@ extension Repository {
     /// - Parameters:
     ///   - branch: the short branch name; created when it does not exist.
     ///   - maxAttempts: how many lost races to retry before giving up.
+    ///   - beforeMoving: runs with the new commit right before the branch moves; throwing stops the move.
     ///   - plan: returns the commit for a given tip; it may run several times.
     /// - Throws: ``GitError`` from libgit2, `.contended` after `maxAttempts` lost races,
-    ///   or whatever `plan` throws.
+    ///   or whatever `plan` or `beforeMoving` throws.
     @discardableResult
     public func commitFiles(
         to branch: String,
         maxAttempts: Int = 200,
+        beforeMoving: (ObjectID) throws -> Void = { _ in },
         _ plan: (TreeSnapshot) throws -> CommitPlan?
     ) throws -> CommitFilesOutcome {
         var attempt = 0
@@ -103,12 +105,13 @@ extension Repository {
             let newTree = try tree(baseTree, applying: commitPlan.changes)
             if newTree == baseTree { return .unchanged(tip) }
             let commit = try createCommit(tree: newTree, parents: tip.map { [$0] } ?? [], message: commitPlan.message)
+            try beforeMoving(commit)
             do {
                 try updateBranch(branch, to: commit, expecting: tip, message: "commit: \(commitPlan.message.firstLine)")
                 return .committed(commit)
             } catch let error as GitError where error.isLostRace {
                 guard attempt < maxAttempts else {
-                    throw GitError(code: .contended, message: "branch \(branch) kept moving; gave up after \(attempt) attempts", operation: "commit to \(branch)")
+                    throw GitError(code: .contended, message: "branch \(branch) kept moving or stayed locked (refs/heads/\(branch).lock); gave up after \(attempt) attempts", operation: "commit to \(branch)")
                 }
                 backOff(attempt: attempt)
             }

@@ -38,13 +38,15 @@ extension Repository {
         try check(git_commit_lookup(&object, pointer, &raw), "look up commit \(id)")
         defer { git_commit_free(object) }
         let message = git_commit_message(object).map { String(cString: $0) } ?? ""
-        return Commit(id: id, message: message, trailers: Self.trailers(of: message))
+        let parents = (0..<git_commit_parentcount(object)).map { ObjectID(git_commit_parent_id(object, $0)) }
+        return Commit(id: id, parents: parents, message: message, trailers: Self.trailers(of: message))
     }
 
     /// Parses the trailer block of a commit message as git does.
     /// - Parameters:
     ///   - message: the whole message.
     public static func trailers(of message: String) -> [Trailer] {
+        _ = libgit2Ready
         var array = git_message_trailer_array()
         guard git_message_trailers(&array, message) == 0 else { return [] }
         defer { git_message_trailer_array_free(&array) }

@@ -57,11 +57,14 @@ extension Repository {
             if status == GIT_ITEROVER.rawValue { break }
             try check(status, "list conflicts")
             guard let entry = ours ?? theirs ?? ancestor, let path = entry.pointee.path else { continue }
+            // With rename detection, a rename conflict shows up as entries holding
+            // only one of the three sides.
             let kind: MergeConflict.Kind = switch (ancestor != nil, ours != nil, theirs != nil) {
-            case (false, _, _): .bothAdded
-            case (true, false, _): .deletedByUs
-            case (true, _, false): .deletedByThem
-            default: .bothModified
+            case (false, true, true): .bothAdded
+            case (true, false, true): .deletedByUs
+            case (true, true, false): .deletedByThem
+            case (true, true, true): .bothModified
+            default: .renamed
             }
             result.append(MergeConflict(path: String(cString: path), kind: kind))
         }

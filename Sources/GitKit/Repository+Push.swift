@@ -2,6 +2,10 @@ import CLibGit2
 
 extension Repository {
     /// Pushes a branch to a remote (the same name there).
+    ///
+    /// The remote checks fast-forward against what it advertised when the push
+    /// connected; libgit2's local transport then writes the ref without a lock-held
+    /// comparison, so callers serialise pushes to one remote.
     /// - Parameters:
     ///   - branch: the short branch name.
     ///   - remote: the remote's name.
@@ -36,9 +40,12 @@ extension Repository {
                 }
             }
         }
+        if result == GIT_ENONFASTFORWARD.rawValue {
+            throw GitError(code: .rejected, message: "\(remote) has commits that \(branch) lacks (not a fast-forward)", operation: operation)
+        }
         try check(result, operation)
         if let rejection = rejections.messages.first {
-            throw GitError(code: .modified, message: "rejected: \(rejection)", operation: operation)
+            throw GitError(code: .rejected, message: "rejected: \(rejection)", operation: operation)
         }
     }
 }

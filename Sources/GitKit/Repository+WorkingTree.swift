@@ -10,7 +10,7 @@ extension Repository {
         var options = git_status_options()
         try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "read status")
         options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-        options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        options.flags = 0
         if includeUntracked {
             options.flags |= GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
         }
@@ -28,29 +28,27 @@ extension Repository {
         return paths
     }
 
-    /// The working directories (this repository's own and its linked worktrees')
-    /// that have `branch` checked out.
+    /// The working trees (this repository's own and its linked worktrees') that
+    /// have `branch` checked out, including worktrees whose directory is out of sight.
     /// - Parameters:
     ///   - branch: the short branch name.
     /// - Throws: ``GitError`` from libgit2.
-    public func checkouts(of branch: String) throws -> [String] {
-        var paths: [String] = []
+    public func checkouts(of branch: String) throws -> [Worktree] {
+        var result: [Worktree] = []
         let main = try Repository.open(at: commonDirectory)
         if !main.isBare, try main.currentBranch() == branch, let workdir = main.workingDirectory {
-            paths.append(workdir)
+            result.append(Worktree(name: "", path: workdir, branch: branch, isValid: true, isLocked: false))
         }
-        for worktree in try worktrees() where worktree.isValid && worktree.branch == branch {
-            paths.append(worktree.path)
-        }
-        return paths
+        result += try worktrees().filter { $0.branch == branch }
+        return result
     }
 
     /// Brings this working tree in line after its branch moved from `previous` to
     /// the current HEAD without it (e.g. a merge written by ref update), keeping local edits.
     ///
-    /// Files the move changed are updated only where the working tree still holds
-    /// `previous`'s version; a local edit to such a file is a conflict, and then
-    /// nothing is written.
+    /// Files the move changed are updated only where the working tree and the index
+    /// still hold `previous`'s version; a local edit (staged or not) to such a file
+    /// is a conflict, and then nothing is written.
     /// - Parameters:
     ///   - previous: the commit the working tree was at.
     /// - Throws: ``GitError`` `.conflict` naming the paths whose local edits collide.
@@ -58,7 +56,18 @@ extension Repository {
         guard let head = try referenceTarget("HEAD") else {
             throw GitError(code: .unbornBranch, message: "HEAD points at no commit", operation: "sync working tree")
         }
+        try refuseStagedCollisions(from: previous, to: head)
         try checkOut(head, baseline: previous, dryRun: false)
+    }
+
+    /// Whether a clean checkout could be moved to `commit` (the same test as
+    /// ``syncCleanWorkingTree()`` makes, writing nothing).
+    /// - Parameters:
+    ///   - commit: the commit the checkout would move to.
+    /// - Throws: ``GitError`` `.conflict` naming the paths in the way (local edits,
+    ///   untracked files where the commit adds one).
+    public func checkCleanCheckout(to commit: ObjectID) throws {
+        try checkOut(commit, baseline: nil, dryRun: true)
     }
 
     /// Brings a clean working tree in line with HEAD after its branch moved, using
@@ -82,9 +91,62 @@ extension Repository {
         guard let branch = try currentBranch() else {
             throw GitError(code: .invalid, message: "HEAD is detached", operation: "advance working tree")
         }
+        try refuseStagedCollisions(from: expected, to: commit)
         try checkOut(commit, baseline: expected, dryRun: true)
         try updateBranch(branch, to: commit, expecting: expected, message: "orch: advance \(branch)")
-        try checkOut(commit, baseline: expected, dryRun: false)
+        do {
+            try checkOut(commit, baseline: expected, dryRun: false)
+        } catch {
+            // Something changed the files since the dry run: put the branch back.
+            try? updateBranch(branch, to: expected, expecting: commit, message: "orch: undo advance of \(branch)")
+            throw error
+        }
+    }
+
+    /// A checkout against a baseline tree would overwrite a change that is only
+    /// staged (the file on disk still matches the baseline), so such paths are refused first.
+    private func refuseStagedCollisions(from previous: ObjectID, to commit: ObjectID) throws {
+        let moved = try changedPaths(from: previous, to: commit)
+        guard !moved.isEmpty else { return }
+        let staged = try stagedPaths(against: previous)
+        let colliding = moved.intersection(staged)
+        if !colliding.isEmpty {
+            throw GitError(code: .conflict, message: "staged changes would be overwritten: \(colliding.sorted().joined(separator: ", "))",
+                           operation: "update working tree \(workingDirectory ?? gitDirectory) to \(commit)")
+        }
+    }
+
+    private func changedPaths(from old: ObjectID, to new: ObjectID) throws -> Set<String> {
+        try withTree(ofCommit: old) { oldTree in
+            try withTree(ofCommit: new) { newTree in
+                var diff: OpaquePointer?
+                try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil), "diff \(old) and \(new)")
+                defer { git_diff_free(diff) }
+                return deltaPaths(diff!)
+            }
+        }
+    }
+
+    private func stagedPaths(against commit: ObjectID) throws -> Set<String> {
+        var index: OpaquePointer?
+        try check(git_repository_index(&index, pointer), "read index")
+        defer { git_index_free(index) }
+        return try withTree(ofCommit: commit) { tree in
+            var diff: OpaquePointer?
+            try check(git_diff_tree_to_index(&diff, pointer, tree, index, nil), "diff index against \(commit)")
+            defer { git_diff_free(diff) }
+            return deltaPaths(diff!)
+        }
+    }
+
+    private func deltaPaths(_ diff: OpaquePointer) -> Set<String> {
+        var paths: Set<String> = []
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index) else { continue }
+            if let path = delta.pointee.old_file.path { paths.insert(String(cString: path)) }
+            if let path = delta.pointee.new_file.path { paths.insert(String(cString: path)) }
+        }
+        return paths
     }
 
     /// Checks out `commit`'s tree, treating `baseline` (or, when nil, the index) as

@@ -56,8 +56,16 @@ extension Repository {
             try check(git_worktree_add(&worktree, pointer, name, path, &options), operation)
             git_worktree_free(worktree)
         } catch {
-            try? fileManager.removeItem(atPath: adminDirectory)
-            try? fileManager.removeItem(atPath: path)
+            // Remove only what this call made: another process racing for the same
+            // name or path may own what is there now.
+            let ownGitFile = "gitdir: \(adminDirectory)"
+            let pathGitFile = (try? String(contentsOfFile: path + "/.git", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let adminPointsHere = (try? String(contentsOfFile: adminDirectory + "/gitdir", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == (path as NSString).appendingPathComponent(".git")
+            if adminPointsHere { try? fileManager.removeItem(atPath: adminDirectory) }
+            if pathGitFile == ownGitFile || (pathGitFile == nil && adminPointsHere) {
+                try? fileManager.removeItem(atPath: path)
+            }
             if let createdBranchAt {
                 try? deleteBranch(branchName, expecting: createdBranchAt)
             }
@@ -89,10 +97,11 @@ extension Repository {
             let path = String(cString: git_worktree_path(handle))
             let isValid = git_worktree_validate(handle) == 0
             let isLocked = git_worktree_is_locked(nil, handle) > 0
-            var branch: String?
-            if isValid, let repository = try? Repository.open(worktree: handle) {
-                branch = try? repository.currentBranch()
-            }
+            // Read HEAD from the admin folder, so the branch is known even when the
+            // working directory is out of sight (e.g. mounted elsewhere).
+            let headFile = (commonDirectory as NSString).appendingPathComponent("worktrees/\(name)/HEAD")
+            let head = (try? String(contentsOfFile: headFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let branch = head.flatMap { $0.hasPrefix("ref: refs/heads/") ? String($0.dropFirst("ref: refs/heads/".count)) : nil }
             return Worktree(name: name, path: path, branch: branch, isValid: isValid, isLocked: isLocked)
         }
     }
@@ -117,10 +126,13 @@ extension Repository {
                 if !changed.isEmpty {
                     throw GitError(code: .dirtyWorktree, message: "\(changed.count) changed path(s), e.g. \(changed[0])", operation: operation)
                 }
-                if let target, let branch = try repository.currentBranch(), let tip = try branchTip(branch) {
+                // HEAD, not the branch: a detached HEAD (mid-rebase, say) may hold
+                // commits no branch has, and pruning drops that HEAD.
+                if let target, let head = try repository.referenceTarget("HEAD") {
                     let targetTip = try branchTip(target)
-                    if try targetTip.map({ try !isAncestor(tip, of: $0) }) ?? true {
-                        throw GitError(code: .unmergedCommits, message: "branch \(branch) has commits that \(target) lacks", operation: operation)
+                    if try targetTip.map({ try !isAncestor(head, of: $0) }) ?? true {
+                        let what = try repository.currentBranch().map { "branch \($0)" } ?? "its detached HEAD"
+                        throw GitError(code: .unmergedCommits, message: "\(what) has commits that \(target) lacks", operation: operation)
                     }
                 }
             }

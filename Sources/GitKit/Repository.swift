@@ -2,7 +2,7 @@ import CLibGit2
 import Foundation
 
 /// libgit2's global state, set up once per process before the first repository opens.
-private let libgit2Ready: Void = {
+let libgit2Ready: Void = {
     git_libgit2_init()
     // Worktrees and clones that orch manages are bind-mounted into containers
     // where another uid owns them; ownership checks would refuse every open there.

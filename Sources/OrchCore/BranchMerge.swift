@@ -1,3 +1,4 @@
+import Foundation
 import GitKit
 
 /// Merges worker branches into the target: `orch merge`.
@@ -85,12 +86,14 @@ public struct BranchMerge: Sendable {
                 newTip = commit
                 outcome = isFastForward ? .fastForwarded(to: commit, ticked: ticked) : .merged(commit: commit, ticked: ticked)
             }
+            try checkouts.check(movingTo: newTip)
             do {
                 try repository.updateBranch(target, to: newTip, expecting: targetTip, message: "orch: merge \(branch)")
             } catch let error as GitError where error.isLostRace && attempt < 100 {
+                usleep(UInt32.random(in: 200...UInt32(min(50_000, 500 << min(attempt, 7)))))
                 continue
             }
-            try checkouts.sync()
+            try checkouts.sync(in: repository, from: targetTip, to: newTip)
             return outcome
         }
     }

@@ -43,8 +43,9 @@ public struct TaskAssignment: Sendable {
         }
         let checkouts = try CheckedOutTarget(repository: repository, branch: branch)
         var assigned: TaskID?
+        let outcome: CommitFilesOutcome
         do {
-            try repository.commitFiles(to: branch) { snapshot in
+            outcome = try repository.commitFiles(to: branch, beforeMoving: checkouts.check(movingTo:)) { snapshot in
                 var board = try TaskBoard(snapshot)
                 let id = board.nextID
                 board.append(Task(id: id, text: text), worker: worker)
@@ -54,7 +55,9 @@ public struct TaskAssignment: Sendable {
         } catch let error as TaskListError {
             throw OrchError.usage("\(branch): \(error)")
         }
-        try checkouts.sync()
+        if case .committed(let commit) = outcome, !checkouts.paths.isEmpty {
+            try checkouts.sync(in: repository, from: repository.commit(commit).parents.first, to: commit)
+        }
         return assigned!
     }
 }

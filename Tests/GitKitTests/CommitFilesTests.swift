@@ -75,3 +75,26 @@ import TestSupport
         #expect(try git("rev-list", "--count", "main", in: path) == "41")
     }
 }
+
+@Suite struct BranchCreationRaceTests {
+    @Test func concurrentCreatorsOfOneNewBranchLoseNoCommit() async throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"))
+        let path = dir("repo")
+        for round in 0..<20 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        let repo = try Repository.open(at: path)
+                        try repo.commitFiles(to: "fresh-\(round)", message: "w\(writer)") { tip in
+                            let old = try tip.file("log") ?? Data()
+                            return [.write(path: "log", contents: old + Data("w\(writer)\n".utf8))]
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try git("show", "fresh-\(round):log", in: path).split(separator: "\n").count == 4)
+        }
+    }
+}

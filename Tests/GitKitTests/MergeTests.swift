@@ -73,3 +73,23 @@ import TestSupport
         #expect(try git("status", "--porcelain", in: dir("repo")) == "")
     }
 }
+
+@Suite struct RenameConflictTests {
+    @Test func renamedOnBothSidesIsARenameConflict() throws {
+        let dir = ScratchDirectory()
+        let body = (1...30).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        try Fixtures.repository(at: dir("repo"), files: ["a.txt": body])
+        let repo = try Repository.open(at: dir("repo"))
+        try git("switch", "-q", "-c", "ours", in: dir("repo"))
+        try git("mv", "a.txt", "b.txt", in: dir("repo"))
+        try git("commit", "-q", "-m", "to b", in: dir("repo"))
+        try git("switch", "-q", "-c", "theirs", "main", in: dir("repo"))
+        try git("mv", "a.txt", "c.txt", in: dir("repo"))
+        try git("commit", "-q", "-m", "to c", in: dir("repo"))
+        guard case .conflicted(let conflicts) = try repo.mergeTrees(ours: #require(try repo.branchTip("ours")), theirs: #require(try repo.branchTip("theirs"))) else {
+            Issue.record("expected a conflict"); return
+        }
+        #expect(Set(conflicts.map(\.path)).isSuperset(of: ["b.txt", "c.txt"]))
+        #expect(conflicts.allSatisfy { $0.kind == .renamed })
+    }
+}

@@ -67,12 +67,14 @@ import TestSupport
         try Fixtures.repository(at: dir("repo"))
         let repo = try Repository.open(at: dir("repo"))
         let tip = try #require(try repo.branchTip("main"))
+        #expect(throws: GitError.self) { try repo.createBranch("main", at: tip) }
+        let other = try #require(ObjectID(hex: String(repeating: "1", count: 40)))
         do {
-            try repo.createBranch("main", at: tip)
-            Issue.record("creating an existing branch succeeded")
+            try repo.updateBranch("main", to: tip, expecting: other, message: "stale")
+            Issue.record("a stale compare-and-swap succeeded")
         } catch let error as GitError {
-            #expect(error.code == .exists)
-            #expect(error.errorClass != 0)
+            #expect(error.code == .modified)
+            #expect(error.errorClass != 0, "libgit2's class is carried")
             #expect(!error.message.isEmpty)
             #expect(error.operation.contains("refs/heads/main"))
         }

@@ -63,6 +63,25 @@ import TestSupport
         try repo.advanceCheckedOutBranch(to: next, expecting: old)
         #expect(try git("status", "--porcelain", in: dir("repo")) == "")
         #expect(try String(contentsOfFile: dir("repo", "f.txt"), encoding: .utf8) == "2\n")
-        #expect(try repo.checkouts(of: "main") == [dir("repo") + "/"])
+        #expect(try repo.checkouts(of: "main").map(\.path) == [dir("repo") + "/"])
+    }
+}
+
+@Suite struct StagedChangeSafetyTests {
+    @Test func aStagedOnlyChangeToAMovedFileIsAConflictNotOverwritten() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"), files: ["f.txt": "1\n"])
+        let repo = try Repository.open(at: dir("repo"))
+        let old = try #require(try repo.branchTip("main"))
+        try repo.addWorktree(named: "w", at: dir("w"), branch: .new("orch/w", at: old))
+        // Stage a change, then put the file on disk back: only the index differs.
+        try Fixtures.write(["f.txt": "staged\n"], in: dir("w"))
+        try git("add", "f.txt", in: dir("w"))
+        try Fixtures.write(["f.txt": "1\n"], in: dir("w"))
+        try repo.commitFiles(to: "orch/w", message: "upstream") { _ in [.write(path: "f.txt", contents: Data("2\n".utf8))] }
+        #expect {
+            try Repository.open(at: dir("w")).syncWorkingTree(from: old)
+        } throws: { ($0 as! GitError).code == .conflict }
+        #expect(try git("show", ":f.txt", in: dir("w")) == "staged")
     }
 }

@@ -105,3 +105,36 @@ import TestSupport
         #expect(try repo.worktrees().isEmpty)
     }
 }
+
+@Suite struct WorktreeSafetyTests {
+    @Test func pruneRefusesADetachedHeadHoldingCommitsTheTargetLacks() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"))
+        let repo = try Repository.open(at: dir("repo"))
+        let tip = try #require(try repo.branchTip("main"))
+        try repo.addWorktree(named: "w", at: dir("w"), branch: .new("orch/w", at: tip))
+        try git("checkout", "-q", "--detach", in: dir("w"))
+        try Fixtures.write(["x.txt": "x"], in: dir("w"))
+        try git("add", "x.txt", in: dir("w"))
+        try git("commit", "-q", "-m", "detached work", in: dir("w"))
+        #expect {
+            try repo.pruneWorktree(named: "w", target: "main")
+        } throws: { error in
+            let error = error as! GitError
+            return error.code == .unmergedCommits && error.message.contains("detached HEAD")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir("w", "x.txt")))
+    }
+
+    @Test func aWorktreeOutOfSightStillReportsItsBranch() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"))
+        let repo = try Repository.open(at: dir("repo"))
+        try git("switch", "-q", "-c", "other", in: dir("repo"))
+        try repo.addWorktree(named: "m", at: dir("m"), branch: .existing("main"))
+        try FileManager.default.moveItem(atPath: dir("m"), toPath: dir("elsewhere"))
+        let checkouts = try repo.checkouts(of: "main")
+        #expect(checkouts.map(\.name) == ["m"])
+        #expect(checkouts.first?.isValid == false)
+    }
+}

@@ -136,3 +136,37 @@ import TestSupport
         #expect(BranchMerge.branchName(for: "feature/x") == "feature/x")
     }
 }
+
+@Suite struct CheckedOutTargetTests {
+    @Test func anUntrackedFileWhereTheMergeAddsOneIsRefusedBeforeTheTargetMoves() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"), files: ["app.txt": "1\n"])
+        let repo = try Repository.open(at: dir("repo"))
+        try Fixtures.commit(["new.txt": "from worker\n"], on: "orch/worker-1", message: "adds new.txt", in: dir("repo"))
+        try Fixtures.write(["new.txt": "my own untracked notes\n"], in: dir("repo"))
+        let before = try repo.branchTip("main")
+        #expect {
+            try BranchMerge(target: "main").merge("orch/worker-1", in: repo)
+        } throws: { error in
+            let error = error as! OrchError
+            return error.code == .usage && error.message.contains("new.txt")
+        }
+        #expect(try repo.branchTip("main") == before)
+        #expect(try String(contentsOfFile: dir("repo", "new.txt"), encoding: .utf8) == "my own untracked notes\n")
+        #expect(try run("git", ["status", "--porcelain"], in: dir("repo")).stdout == "?? new.txt\n")
+    }
+
+    @Test func aTargetCheckedOutOutOfSightIsRefused() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"))
+        try git("switch", "-q", "-c", "other", in: dir("repo"))
+        try git("worktree", "add", "-q", dir("m"), "main", in: dir("repo"))
+        try FileManager.default.moveItem(atPath: dir("m"), toPath: dir("moved"))
+        let repo = try Repository.open(at: dir("repo"))
+        let before = try repo.branchTip("main")
+        #expect {
+            try TaskAssignment(worker: 1, text: "x", branch: "main").commit(to: repo)
+        } throws: { ($0 as! OrchError).message.contains("not reachable from here") }
+        #expect(try repo.branchTip("main") == before)
+    }
+}
