@@ -4,15 +4,7 @@
 #include <git2.h>
 
 /* git_libgit2_opts is variadic and so not callable from Swift; these wrappers
-   expose the few options orch sets. */
-static inline int orch_git_set_search_path(int level, const char *path) {
-    return git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, level, path);
-}
-
-static inline int orch_git_enable_fsync(int enabled) {
-    return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
-}
-
+   expose the options orch sets. */
 static inline int orch_git_set_owner_validation(int enabled) {
     return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
 }
