@@ -52,6 +52,9 @@ extension Repository {
             var options = git_worktree_add_options()
             try check(git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)), operation)
             options.ref = reference
+            if let tip = try branchTip(branchName), try checkoutFiltersAreNoOps(for: tip) {
+                options.checkout_options.disable_filters = 1
+            }
             var worktree: OpaquePointer?
             try check(git_worktree_add(&worktree, pointer, name, path, &options), operation)
             git_worktree_free(worktree)

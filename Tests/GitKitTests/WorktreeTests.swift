@@ -138,3 +138,40 @@ import TestSupport
         #expect(checkouts.first?.isValid == false)
     }
 }
+
+/// Worktrees skip libgit2's filters only when they could not change a byte.
+@Suite struct WorktreeFilterTests {
+    func addWorktree(_ dir: ScratchDirectory, files: [String: String], config: [String] = []) throws -> String {
+        try Fixtures.repository(at: dir("repo"), files: files)
+        for pair in config { try git("config", pair.split(separator: "=").map(String.init)[0], pair.split(separator: "=").map(String.init)[1], in: dir("repo")) }
+        let repo = try Repository.open(at: dir("repo"))
+        try repo.addWorktree(named: "w", at: dir("w"), branch: .new("w", at: #require(try repo.branchTip("main"))))
+        return try String(contentsOfFile: dir("w", "a.txt"), encoding: .utf8)
+    }
+
+    @Test func attributesStillApply() throws {
+        let dir = ScratchDirectory()
+        let text = try addWorktree(dir, files: ["a.txt": "one\ntwo\n", ".gitattributes": "*.txt text eol=crlf\n"])
+        #expect(text == "one\r\ntwo\r\n")
+        #expect(try git("status", "--porcelain", in: dir("w")) == "")
+    }
+
+    @Test func nestedAttributesStillApply() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("repo"), files: ["a.txt": "x\n", "sub/b.txt": "one\n", "sub/.gitattributes": "*.txt text eol=crlf\n"])
+        let repo = try Repository.open(at: dir("repo"))
+        try repo.addWorktree(named: "w", at: dir("w"), branch: .new("w", at: #require(try repo.branchTip("main"))))
+        #expect(try String(contentsOfFile: dir("w", "sub", "b.txt"), encoding: .utf8) == "one\r\n")
+    }
+
+    @Test func autocrlfStillApplies() throws {
+        let dir = ScratchDirectory()
+        #expect(try addWorktree(dir, files: ["a.txt": "one\ntwo\n"], config: ["core.autocrlf=true"]) == "one\r\ntwo\r\n")
+    }
+
+    @Test func plainFilesAreWrittenAsStored() throws {
+        let dir = ScratchDirectory()
+        #expect(try addWorktree(dir, files: ["a.txt": "one\r\ntwo\n"]) == "one\r\ntwo\n")
+        #expect(try git("status", "--porcelain", in: dir("w")) == "")
+    }
+}
