@@ -92,6 +92,17 @@ public struct TaskBoard: Sendable {
         }
     }
 
+    /// A board with an empty list for each of `workers`.
+    /// - Parameters:
+    ///   - workers: the worker numbers.
+    public static func empty(workers: [Int]) -> TaskBoard {
+        TaskBoard(lists: Dictionary(uniqueKeysWithValues: workers.map { ($0, newList(worker: $0)) }))
+    }
+
+    private init(lists: [Int: TaskList]) {
+        self.lists = lists
+    }
+
     static func newList(worker: Int) -> TaskList {
         // A parse of fixed text that holds no task cannot fail.
         try! TaskList(parsing: "# Tasks for worker \(worker)\n\nManaged by orch: one task a line; `[x]` means merged into the target.\n\n")

@@ -1,0 +1,86 @@
+import Foundation
+
+/// One instance's HOME: Claude Code's settings with orch's hooks, `.claude.json`
+/// with every first-run dialog answered, its own copy of one credential file,
+/// and its role prompt. Written before the instance's client starts, never while
+/// it runs (an exiting client rewrites `.claude.json`).
+public struct InstanceHome: Sendable {
+    /// The hook events orch listens to.
+    public static let hookEvents = ["SessionStart", "UserPromptSubmit", "Stop", "StopFailure", "Notification", "SessionEnd"]
+
+    /// The instance.
+    public let instance: InstanceName
+    /// The HOME folder on the host (mounted at the same path in the container).
+    public let path: String
+    /// The instance's worktree, which Claude Code must trust.
+    public let worktree: String
+    /// Where `hooks/` is mounted inside the container.
+    public let hooksDirectory: String
+
+    /// - Parameters:
+    ///   - instance: the instance.
+    ///   - layout: the state directory's layout.
+    ///   - hooksDirectory: where `hooks/` is mounted inside containers.
+    public init(instance: InstanceName, layout: StateLayout, hooksDirectory: String = "/opt/orch/hooks") {
+        self.instance = instance
+        self.path = layout.home(instance)
+        self.worktree = layout.worktree(instance)
+        self.hooksDirectory = hooksDirectory
+    }
+
+    /// Claude Code's settings folder.
+    public var claudeDirectory: String { path + "/.claude" }
+    /// The role prompt orch starts the instance with.
+    public var promptFile: String { path + "/.orch/prompt.md" }
+
+    /// Writes the home. The credential's secret goes only into files under it, mode 0600.
+    /// - Parameters:
+    ///   - credential: the credential file this instance uses.
+    ///   - prompt: the role prompt.
+    /// - Throws: ``OrchError`` naming the file that could not be read or written (never its contents).
+    public func write(credential: CredentialFile, prompt: String) throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: claudeDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try fileManager.createDirectory(atPath: path + "/.orch", withIntermediateDirectories: true)
+
+        guard let data = fileManager.contents(atPath: credential.path),
+              case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw OrchError.usage("credential file \(credential.path): cannot read it")
+        }
+        var settings: [String: Any] = [
+            "skipDangerousModePermissionPrompt": true,
+            "hooks": Dictionary(uniqueKeysWithValues: Self.hookEvents.map { event in
+                (event, [["matcher": "", "hooks": [["type": "command", "command": "\(hooksDirectory)/forward \(event)", "timeout": 30]]]])
+            }),
+        ]
+        var approvedKeys: [String] = []
+        let credentialsFile = claudeDirectory + "/.credentials.json"
+        switch credential.kind {
+        case .oauth:
+            try writePrivate(data, to: credentialsFile)
+        case .apiKey, .oauthToken:
+            try? fileManager.removeItem(atPath: credentialsFile)
+            guard case .object(let env)? = fields["env"] else { throw OrchError.usage("credential file \(credential.path): field env is missing") }
+            var values: [String: String] = [:]
+            for (key, value) in env { if case .string(let text) = value { values[key] = text } }
+            settings["env"] = values
+            if let key = values["ANTHROPIC_API_KEY"] { approvedKeys.append(String(key.suffix(20))) }
+        }
+        try writePrivate(try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys]), to: claudeDirectory + "/settings.json")
+        let state: [String: Any] = [
+            "hasCompletedOnboarding": true,
+            "projects": [worktree: ["hasTrustDialogAccepted": true]],
+            "customApiKeyResponses": ["approved": approvedKeys, "rejected": [String]()],
+        ]
+        try writePrivate(try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys]), to: path + "/.claude.json")
+        try writePrivate(Data(prompt.utf8), to: promptFile)
+    }
+
+    private func writePrivate(_ data: Data, to file: String) throws {
+        guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw OrchError.failure("cannot write \(file)")
+        }
+        // createFile keeps an existing file's mode.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+    }
+}

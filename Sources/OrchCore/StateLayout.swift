@@ -1,0 +1,47 @@
+import Foundation
+
+/// Where everything of one orchestrated repository lives in the state directory.
+public struct StateLayout: Sendable, Equatable {
+    /// The state directory.
+    public let root: String
+
+    /// - Parameters:
+    ///   - root: the state directory.
+    public init(root: String) {
+        self.root = URL(fileURLWithPath: expandingTilde(root)).standardizedFileURL.path
+    }
+
+    /// The default state directory: `$XDG_STATE_HOME/orch/<repo-name>`, else `~/.local/state/orch/<repo-name>`.
+    /// - Parameters:
+    ///   - repositoryURL: the orchestrated repository's URL or path.
+    ///   - environment: the process environment.
+    public static func defaultRoot(for repositoryURL: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        return "\(base)/orch/\(repositoryName(of: repositoryURL))"
+    }
+
+    /// The repository's name from its URL: the last path component without `.git`.
+    /// - Parameters:
+    ///   - url: e.g. `git@host:team/app.git` or `/srv/app`.
+    public static func repositoryName(of url: String) -> String {
+        var trimmed = url
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        let last = trimmed.split(whereSeparator: { $0 == "/" || $0 == ":" }).last.map(String.init) ?? "repository"
+        let name = last.hasSuffix(".git") ? String(last.dropLast(4)) : last
+        return name.isEmpty ? "repository" : name
+    }
+
+    /// orch's bare clone.
+    public var clone: String { root + "/repo.git" }
+    /// An instance's worktree.
+    public func worktree(_ instance: InstanceName) -> String { root + "/worktrees/\(instance)" }
+    /// An instance's HOME.
+    public func home(_ instance: InstanceName) -> String { root + "/homes/\(instance)" }
+    /// The logs folder.
+    public var logs: String { root + "/logs" }
+    /// The folder holding the server's socket.
+    public var run: String { root + "/run" }
+    /// The lock file that keeps a second `orch serve` off this state.
+    public var lock: String { root + "/orch.lock" }
+}
