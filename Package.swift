@@ -8,9 +8,11 @@ let package = Package(
         .executable(name: "orch", targets: ["orch"]),
         .library(name: "GitKit", targets: ["GitKit"]),
         .library(name: "OrchCore", targets: ["OrchCore"]),
+        .library(name: "OrchRuntime", targets: ["OrchRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(
@@ -20,6 +22,13 @@ let package = Package(
         ),
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
         .target(name: "OrchCore", dependencies: ["GitKit"]),
+        .target(
+            name: "OrchRuntime",
+            dependencies: [
+                "OrchCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         .executableTarget(
             name: "orch",
             dependencies: [
@@ -39,6 +48,7 @@ let package = Package(
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
+        .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),
         .testTarget(name: "OrchCLITests", dependencies: ["OrchCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,110 @@
+import Foundation
+
+/// orch's own tmux server (its own socket, so a person's sessions are never
+/// touched), one session per instance.
+///
+/// ```swift
+/// let tmux = Tmux(socket: "orch-myrepo")
+/// try await tmux.startSession("worker-1", command: "docker-compose … run worker-1", logFile: "/state/logs/worker-1.log")
+/// try await tmux.type("worker-1", "Next task: …")
+/// ```
+public struct Tmux: Sendable {
+    /// The socket name (`tmux -L NAME`).
+    public let socket: String
+
+    /// - Parameters:
+    ///   - socket: the socket name, unique per state directory.
+    public init(socket: String) {
+        self.socket = socket
+    }
+
+    private func tmux(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
+        try await runCommand("tmux", ["-L", socket] + arguments, allowFailure: allowFailure)
+    }
+
+    /// Starts a detached session running `command` (a shell command line), its
+    /// pane's output appended to `logFile`.
+    /// - Parameters:
+    ///   - name: the session's name.
+    ///   - command: what the session runs.
+    ///   - environment: variables for the command.
+    ///   - logFile: where pane output goes.
+    ///   - width: the pane's width.
+    ///   - height: the pane's height.
+    /// - Throws: ``RuntimeError`` when tmux fails (a session of that name exists, say).
+    public func startSession(_ name: String, command: String, environment: [String: String] = [:], logFile: String?, width: Int = 200, height: Int = 50) async throws {
+        var arguments = ["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)]
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
+        arguments.append(command)
+        try await tmux(arguments)
+        if let logFile {
+            try FileManager.default.createDirectory(atPath: (logFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try await tmux(["pipe-pane", "-o", "-t", target(name), "cat >> \(shellQuoted(logFile))"])
+        }
+    }
+
+    /// Whether a session of that name runs.
+    /// - Parameters:
+    ///   - name: the session's name.
+    /// - Throws: ``RuntimeError`` when tmux cannot run.
+    public func hasSession(_ name: String) async throws -> Bool {
+        try await sessions().contains(name)
+    }
+
+    /// The names of the sessions on orch's server (none when it is not running).
+    /// - Throws: ``RuntimeError`` when tmux cannot run.
+    public func sessions() async throws -> [String] {
+        let output = try await tmux(["list-sessions", "-F", "#{session_name}"], allowFailure: true)
+        return output.split(separator: "\n").map(String.init)
+    }
+
+    /// Types text into a session's pane, then presses Enter.
+    /// - Parameters:
+    ///   - name: the session's name.
+    ///   - text: what to type (sent literally).
+    ///   - submit: press Enter afterwards.
+    /// - Throws: ``RuntimeError`` when the session is gone.
+    public func type(_ name: String, _ text: String, submit: Bool = true) async throws {
+        try await tmux(["send-keys", "-t", target(name), "-l", text])
+        if submit { try await tmux(["send-keys", "-t", target(name), "Enter"]) }
+    }
+
+    /// What the session's pane shows now.
+    /// - Parameters:
+    ///   - name: the session's name.
+    /// - Throws: ``RuntimeError`` when the session is gone.
+    public func capture(_ name: String) async throws -> String {
+        try await tmux(["capture-pane", "-p", "-t", target(name)])
+    }
+
+    /// Ends a session (its command gets SIGHUP).
+    /// - Parameters:
+    ///   - name: the session's name.
+    /// - Throws: ``RuntimeError`` when tmux cannot run; a missing session is fine.
+    public func killSession(_ name: String) async throws {
+        try await tmux(["kill-session", "-t", target(name)], allowFailure: true)
+    }
+
+    /// Ends orch's tmux server and every session on it.
+    /// - Throws: ``RuntimeError`` when tmux cannot run.
+    public func killServer() async throws {
+        try await tmux(["kill-server"], allowFailure: true)
+    }
+
+    /// The command line a person runs to attach to a session.
+    /// - Parameters:
+    ///   - name: the session's name.
+    public func attachCommand(_ name: String) -> [String] {
+        ["tmux", "-L", socket, "attach-session", "-t", target(name)]
+    }
+
+    /// `=name` matches the session exactly, not by prefix.
+    private func target(_ name: String) -> String { "=\(name):" }
+}
+
+/// Quotes a string for a POSIX shell.
+/// - Parameters:
+///   - text: any string.
+public func shellQuoted(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,46 @@
+import Foundation
+import OrchRuntime
+import Testing
+import TestSupport
+
+/// Against the real tmux, on a socket of the test's own.
+@Suite struct TmuxTests {
+    @Test func startTypeCaptureLogAndKill() async throws {
+        let dir = ScratchDirectory()
+        let tmux = Tmux(socket: "orch-test-\(UUID().uuidString.prefix(8))")
+        defer { Task { try? await tmux.killServer() } }
+        try await tmux.startSession("worker-1", command: "bash --norc --noprofile", environment: ["ORCH_INSTANCE": "worker-1"], logFile: dir("logs", "worker-1.log"))
+        #expect(try await tmux.hasSession("worker-1"))
+        #expect(try await !tmux.hasSession("worker-"), "names match exactly, not by prefix")
+        try await tmux.type("worker-1", "echo \"instance=$ORCH_INSTANCE\"")
+        var screen = ""
+        for _ in 0..<50 {
+            screen = try await tmux.capture("worker-1")
+            if screen.contains("instance=worker-1") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(screen.contains("instance=worker-1"))
+        let log = (try? String(contentsOfFile: dir("logs", "worker-1.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("instance=worker-1"))
+
+        try await tmux.killSession("worker-1")
+        #expect(try await tmux.sessions().isEmpty)
+        try await tmux.killSession("worker-1")
+    }
+
+    @Test func aSecondSessionOfTheSameNameIsRefused() async throws {
+        let tmux = Tmux(socket: "orch-test-\(UUID().uuidString.prefix(8))")
+        defer { Task { try? await tmux.killServer() } }
+        try await tmux.startSession("manager", command: "sleep 30", logFile: nil)
+        await #expect(throws: RuntimeError.self) {
+            try await tmux.startSession("manager", command: "sleep 30", logFile: nil)
+        }
+        try await tmux.killServer()
+        #expect(try await tmux.sessions().isEmpty)
+    }
+
+    @Test func quoting() {
+        #expect(shellQuoted("a b") == "'a b'")
+        #expect(shellQuoted("it's") == "'it'\\''s'")
+    }
+}
