@@ -18,6 +18,7 @@ public struct Tmux: Sendable {
         self.socket = socket
     }
 
+    @discardableResult
     private func tmux(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
         try await runCommand("tmux", ["-L", socket] + arguments, allowFailure: allowFailure)
     }
@@ -89,6 +90,9 @@ public struct Tmux: Sendable {
     /// - Throws: ``RuntimeError`` when tmux cannot run.
     public func killServer() async throws {
         try await tmux(["kill-server"], allowFailure: true)
+        // tmux 3.3 can leave the socket file behind; it is only a name, so drop it.
+        let base = ProcessInfo.processInfo.environment["TMUX_TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        try? FileManager.default.removeItem(atPath: "\(base)/tmux-\(getuid())/\(socket)")
     }
 
     /// The command line a person runs to attach to a session.

@@ -8,7 +8,7 @@ import TestSupport
     @Test func startTypeCaptureLogAndKill() async throws {
         let dir = ScratchDirectory()
         let tmux = Tmux(socket: "orch-test-\(UUID().uuidString.prefix(8))")
-        defer { Task { try? await tmux.killServer() } }
+        try await withCleanup {
         try await tmux.startSession("worker-1", command: "bash --norc --noprofile", environment: ["ORCH_INSTANCE": "worker-1"], logFile: dir("logs", "worker-1.log"))
         #expect(try await tmux.hasSession("worker-1"))
         #expect(try await !tmux.hasSession("worker-"), "names match exactly, not by prefix")
@@ -26,17 +26,19 @@ import TestSupport
         try await tmux.killSession("worker-1")
         #expect(try await tmux.sessions().isEmpty)
         try await tmux.killSession("worker-1")
+        } cleanup: { try? await tmux.killServer() }
     }
 
     @Test func aSecondSessionOfTheSameNameIsRefused() async throws {
         let tmux = Tmux(socket: "orch-test-\(UUID().uuidString.prefix(8))")
-        defer { Task { try? await tmux.killServer() } }
+        try await withCleanup {
         try await tmux.startSession("manager", command: "sleep 30", logFile: nil)
         await #expect(throws: RuntimeError.self) {
             try await tmux.startSession("manager", command: "sleep 30", logFile: nil)
         }
         try await tmux.killServer()
         #expect(try await tmux.sessions().isEmpty)
+        } cleanup: { try? await tmux.killServer() }
     }
 
     @Test func quoting() {

@@ -29,3 +29,19 @@ public final class ScratchDirectory: @unchecked Sendable {
         components.reduce(path) { ($0 as NSString).appendingPathComponent($1) }
     }
 }
+
+/// Runs `body`, then `cleanup` whether or not it threw (`defer` cannot await).
+/// - Parameters:
+///   - body: the test's work.
+///   - cleanup: what must run afterwards.
+/// - Throws: what `body` throws.
+public func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {
+    do {
+        let result = try await body()
+        await cleanup()
+        return result
+    } catch {
+        await cleanup()
+        throw error
+    }
+}
