@@ -89,3 +89,18 @@ public let gitEnvironment: [String: String] = [
     "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
     "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
 ]
+
+/// ``run(_:_:in:environment:input:)`` on a thread of its own, so an async test
+/// that waits for a long-running program does not hold one of the few threads
+/// the concurrency runtime has (a server in the same test needs them).
+/// - Parameters: as ``run(_:_:in:environment:input:)``.
+/// - Throws: when the program cannot start.
+public func runDetached(
+    _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try run(executable, arguments, in: directory, environment: environment) })
+        }
+    }
+}

@@ -73,3 +73,12 @@ public let productsDirectory: String = {
 
 /// The path of the built `orch` executable.
 public var orchExecutable: String { (productsDirectory as NSString).appendingPathComponent("orch") }
+
+/// The real Claude Code binary: `$ORCH_CLAUDE`, else where scripts/fetch-claude caches it.
+public var claudeExecutable: String? {
+    let environment = ProcessInfo.processInfo.environment
+    if let explicit = environment["ORCH_CLAUDE"], FileManager.default.isExecutableFile(atPath: explicit) { return explicit }
+    let cache = environment["ORCH_CACHE"] ?? ((environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/orch")
+    let path = cache + "/claude-2.1.327/claude"
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}
