@@ -70,18 +70,6 @@ public final class Repository {
         return Repository(pointer: repo!)
     }
 
-    /// Creates an empty repository.
-    /// - Parameters:
-    ///   - path: the directory for the repository.
-    ///   - bare: create it without a working tree.
-    /// - Throws: ``GitError`` from libgit2.
-    public static func create(at path: String, bare: Bool = false) throws -> Repository {
-        _ = libgit2Ready
-        var repo: OpaquePointer?
-        try check(git_repository_init(&repo, path, bare ? 1 : 0), "init repository \(path)")
-        return Repository(pointer: repo!)
-    }
-
     /// Whether the repository has no working tree.
     public var isBare: Bool { git_repository_is_bare(pointer) != 0 }
 
