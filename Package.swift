@@ -56,6 +56,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ScriptedModelTests", dependencies: ["ScriptedModel", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OrchCore", "OrchRuntime", "ScriptedModel", "TestSupport", "GitKit"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
         .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),

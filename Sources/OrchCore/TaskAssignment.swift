@@ -48,7 +48,7 @@ public struct TaskAssignment: Sendable {
             outcome = try repository.commitFiles(to: branch, beforeMoving: checkouts.check(movingTo:)) { snapshot in
                 var board = try TaskBoard(snapshot)
                 let id = board.nextID
-                board.append(Task(id: id, text: text), worker: worker)
+                board.append(TaskEntry(id: id, text: text), worker: worker)
                 assigned = id
                 return CommitPlan(message: "orch: assign \(id) to worker-\(worker)\n\n\(id): \(text)\n", changes: board.changes(for: [worker]))
             }

@@ -52,7 +52,7 @@ public struct TaskBoard: Sendable {
     }
 
     /// Every task with the worker whose list holds it.
-    public var tasks: [(worker: Int, task: Task)] {
+    public var tasks: [(worker: Int, task: TaskEntry)] {
         lists.keys.sorted().flatMap { worker in lists[worker]!.tasks.map { (worker, $0) } }
     }
 
@@ -65,7 +65,7 @@ public struct TaskBoard: Sendable {
     /// - Parameters:
     ///   - task: the task.
     ///   - worker: the worker's number.
-    public mutating func append(_ task: Task, worker: Int) {
+    public mutating func append(_ task: TaskEntry, worker: Int) {
         lists[worker, default: Self.newList(worker: worker)].append(task)
     }
 

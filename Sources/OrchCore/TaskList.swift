@@ -5,14 +5,14 @@ import Foundation
 ///
 /// ```swift
 /// var list = try TaskList(parsing: text)
-/// list.append(Task(id: TaskID(8), text: "Add a --json flag"))
+/// list.append(TaskEntry(id: TaskID(8), text: "Add a --json flag"))
 /// list.tick(TaskID(3))
 /// let newText = list.rendered
 /// ```
 public struct TaskList: Equatable, Sendable {
     /// One line of the file, with its ending (`\n`, `\r\n`, or none on a last line).
     enum Line: Equatable, Sendable {
-        case task(Task, prefix: String, ending: String)
+        case task(TaskEntry, prefix: String, ending: String)
         case other(String)
     }
 
@@ -43,7 +43,7 @@ public struct TaskList: Equatable, Sendable {
     }
 
     /// The tasks, in file order.
-    public var tasks: [Task] {
+    public var tasks: [TaskEntry] {
         lines.compactMap { if case .task(let task, _, _) = $0 { task } else { nil } }
     }
 
@@ -60,7 +60,7 @@ public struct TaskList: Equatable, Sendable {
     /// Adds a task on a new last line, using the file's own line ending.
     /// - Parameters:
     ///   - task: the task to add.
-    public mutating func append(_ task: Task) {
+    public mutating func append(_ task: TaskEntry) {
         let ending = lines.contains { $0.ending == "\r\n" } ? "\r\n" : "\n"
         if let last = lines.indices.last, lines[last].ending.isEmpty {
             lines[last].ending = ending
@@ -103,7 +103,7 @@ public struct TaskList: Equatable, Sendable {
     }
 
     enum ParsedLine {
-        case task(Task, prefix: String)
+        case task(TaskEntry, prefix: String)
         case malformed(String)
         case notATask
     }
@@ -134,7 +134,7 @@ public struct TaskList: Equatable, Sendable {
         guard !text.isEmpty else { return .malformed("task \(id) has no text") }
         let bullet = String(body.prefix(1))
         let spacing = String(rest[rest.index(after: colon)...].prefix { $0 == " " })
-        let task = Task(id: id, text: String(text), isDone: box != " ", bullet: bullet, box: box, spacing: spacing)
+        let task = TaskEntry(id: id, text: String(text), isDone: box != " ", bullet: bullet, box: box, spacing: spacing)
         return .task(task, prefix: String(indent))
     }
 }

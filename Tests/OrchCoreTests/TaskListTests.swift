@@ -44,10 +44,10 @@ import Testing
 
     @Test func appendUsesTheFilesLineEndingAndMendsAMissingFinalNewline() throws {
         var crlf = try TaskList(parsing: "# T\r\n- [ ] T-0001: a")
-        crlf.append(Task(id: TaskID(2), text: "b"))
+        crlf.append(TaskEntry(id: TaskID(2), text: "b"))
         #expect(crlf.rendered == "# T\r\n- [ ] T-0001: a\r\n- [ ] T-0002: b\r\n")
         var lf = try TaskList(parsing: "")
-        lf.append(Task(id: TaskID(1), text: "first"))
+        lf.append(TaskEntry(id: TaskID(1), text: "first"))
         #expect(lf.rendered == "- [ ] T-0001: first\n")
     }
 

@@ -1,5 +1,5 @@
 /// One task line: `- [ ] T-0007: Add a --json flag to the report command`.
-public struct Task: Equatable, Sendable {
+public struct TaskEntry: Equatable, Sendable {
     /// The task's id.
     public let id: TaskID
     /// What to do, as written after the id.
@@ -34,7 +34,7 @@ public struct Task: Equatable, Sendable {
         return "\(bullet) [\(mark)] \(id):\(spacing)\(text)"
     }
 
-    public static func == (lhs: Task, rhs: Task) -> Bool {
+    public static func == (lhs: TaskEntry, rhs: TaskEntry) -> Bool {
         lhs.id == rhs.id && lhs.text == rhs.text && lhs.isDone == rhs.isDone
     }
 }
