@@ -35,6 +35,7 @@ let package = Package(
             name: "orch",
             dependencies: [
                 "OrchCore",
+                "OrchRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,7 +57,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ScriptedModelTests", dependencies: ["ScriptedModel", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["OrchCore", "OrchRuntime", "ScriptedModel", "TestSupport", "GitKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OrchCore", "OrchRuntime", "ScriptedModel", "TestSupport", "GitKit", "orch"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
         .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),

@@ -120,8 +120,9 @@ public struct ComposeFile: Sendable, Equatable {
         ["host", "bridge", "none"].contains(network) || network.hasPrefix("container:") || network.hasPrefix("service:")
     }
 
+    /// A JSON string, with `$` doubled: Compose interpolates `$NAME` in every value.
     private func quoted(_ text: String) -> String {
-        let data = try! JSONEncoder().encode(text)
+        let data = try! JSONEncoder().encode(text.replacingOccurrences(of: "$", with: "$$"))
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
     }
 }

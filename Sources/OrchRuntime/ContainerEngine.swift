@@ -60,6 +60,6 @@ public struct ContainerEngine: Sendable {
     /// - Throws: ``RuntimeError`` when docker cannot run.
     public func remove(_ names: [String]) async throws {
         guard !names.isEmpty else { return }
-        try await runCommand("docker", ["rm", "-f", "-t", "5"] + names, allowFailure: true)
+        try await runCommand("docker", ["rm", "-f"] + names, allowFailure: true)
     }
 }

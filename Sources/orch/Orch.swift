@@ -2,21 +2,27 @@ import ArgumentParser
 import Foundation
 import GitKit
 import OrchCore
+import OrchRuntime
 
 @main
-struct Orch: ParsableCommand {
+struct Orch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orch",
         abstract: "Runs a manager and N workers of Claude Code on one git repository.",
-        subcommands: [Assign.self, Merge.self, Init.self]
+        subcommands: [Serve.self, Assign.self, Merge.self, Init.self]
     )
 
     /// Runs a command and maps every failure to DESIGN.md's exit codes:
     /// 2 for usage and bad input, 1 for other failures and conflicts.
-    static func main() {
+    static func main() async {
+        ShutdownSignal.unblock()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as OrchError {
             FileHandle.standardError.write(Data("orch: \(error.message)\n".utf8))
             Foundation.exit(error.code.rawValue)

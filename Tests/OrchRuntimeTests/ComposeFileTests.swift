@@ -31,6 +31,8 @@ import Testing
                 command: ["claude", "--resume", "abc"]
             """))
         #expect(text.contains("    networks: [\"orchnet\"]"))
+        #expect(ComposeFile(services: [.init(name: "s", image: "i", command: ["sh", "-c", "echo $HOME"])]).rendered()
+            .contains(#"command: ["sh", "-c", "echo $$HOME"]"#), "compose would interpolate a single $")
         #expect(text.hasSuffix("networks:\n  \"orchnet\":\n    external: true\n"))
     }
 }
