@@ -38,7 +38,7 @@ public struct Fleet: Sendable {
     public static func launch(config: OrchestratorConfig, credentials: [CredentialFile], workspace: Workspace,
                               templates: TemplateDirectory, engine: ContainerEngine, hooksDirectory: String?) async throws -> Fleet {
         let layout = workspace.layout
-        let project = "orch" + String(UInt64(bitPattern: Int64(layout.root.hashValueStable)), radix: 36).prefix(10)
+        let project = projectName(for: layout)
         var services: [ComposeFile.Service] = []
         for (index, instance) in workspace.instances.enumerated() {
             let home = InstanceHome(instance: instance, layout: layout)
@@ -76,6 +76,14 @@ public struct Fleet: Sendable {
                 logFile: layout.logs + "/\(instance).log")
         }
         return fleet
+    }
+
+    /// The compose project and tmux socket name of a state directory: the same
+    /// in every run, so `orch attach` and a restarted server find the sessions.
+    /// - Parameters:
+    ///   - layout: the state directory's layout.
+    public static func projectName(for layout: StateLayout) -> String {
+        "orch" + String(UInt64(bitPattern: Int64(layout.root.hashValueStable)), radix: 36).prefix(10)
     }
 
     /// Ends every session and removes every container; worktrees, branches and homes stay.

@@ -95,6 +95,20 @@ public struct Tmux: Sendable {
         try? FileManager.default.removeItem(atPath: "\(base)/tmux-\(getuid())/\(socket)")
     }
 
+    /// Replaces this process with `tmux attach` to a session (for `orch attach`).
+    /// - Parameters:
+    ///   - name: the session's name.
+    /// - Throws: ``RuntimeError`` when the session is missing or tmux cannot start.
+    public func attachReplacingProcess(_ name: String) async throws -> Never {
+        guard try await hasSession(name) else {
+            throw RuntimeError(code: .commandFailed, command: attachCommand(name), message: "no session \(name) is running (is orch serve running on this state?)")
+        }
+        let arguments = attachCommand(name)
+        var pointers = arguments.map { strdup($0) } + [nil]
+        execvp("tmux", &pointers)
+        throw RuntimeError(code: .programMissing, command: arguments, message: "cannot run tmux: \(String(cString: strerror(errno)))")
+    }
+
     /// The command line a person runs to attach to a session.
     /// - Parameters:
     ///   - name: the session's name.
