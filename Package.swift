@@ -41,7 +41,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "orch-bench",
-            dependencies: ["GitKit", "OrchCore"],
+            dependencies: ["GitKit", "OrchCore", "ScriptedModel"],
             path: "Benchmarks/OrchBench"
         ),
         .target(

@@ -134,6 +134,14 @@ func measure(_ dataset: Dataset) throws -> [Row] {
     return rows
 }
 
+if arguments.dropFirst().first == "serve" {
+    // `orch-bench serve [N …]`: issue #3's start-up figures (needs Docker and the test image).
+    let counts = arguments.dropFirst(2).compactMap { Int($0) }
+    try await benchmarkServe(workerCounts: counts.isEmpty ? [1, 4, 8] : counts, work: work)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
 var rows: [Row] = []
 print("orch-bench: \(runs) runs per figure (median), work dir \(work)")
 let generated = try Dataset.prepare(name: "generated-10k", seed: generatedSeed(), work: work)
