@@ -68,12 +68,23 @@ public struct Fleet: Sendable {
             throw OrchError.failure("cannot write \(composeFile)")
         }
         let fleet = Fleet(project: project, tmux: Tmux(socket: project), engine: engine, instances: workspace.instances, composeFile: composeFile)
-        for instance in workspace.instances {
-            if try await fleet.tmux.hasSession("\(instance)") { continue }
+        // Start the sessions together: each spends about a second starting
+        // docker-compose and then its container, which overlap well. The first
+        // one alone, so that only one process starts the tmux server.
+        let running = Set(try await fleet.tmux.sessions())
+        let pending = workspace.instances.filter { !running.contains("\($0)") }
+        func start(_ instance: InstanceName) async throws {
             try await fleet.tmux.startSession(
                 "\(instance)",
                 command: engine.runCommandLine(project: project, file: composeFile, service: "\(instance)", container: fleet.container(instance)),
                 logFile: layout.logs + "/\(instance).log")
+        }
+        if let first = pending.first { try await start(first) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for instance in pending.dropFirst() {
+                group.addTask { try await start(instance) }
+            }
+            try await group.waitForAll()
         }
         return fleet
     }
