@@ -143,8 +143,11 @@ extension GitError {
     }
 }
 
-/// Sleeps a little, more after each lost race, with jitter so racing processes spread out.
-func backOff(attempt: Int) {
+/// Sleeps a little, more after each lost race, with jitter so racing processes
+/// spread out; for every retry of a compare-and-swap ref update.
+/// - Parameters:
+///   - attempt: how many attempts have failed so far, from 1.
+public func backOff(attempt: Int) {
     let ceiling = min(50_000, 500 * (1 << min(attempt, 7)))
     usleep(UInt32.random(in: 200...UInt32(ceiling)))
 }

@@ -90,7 +90,7 @@ public struct BranchMerge: Sendable {
             do {
                 try repository.updateBranch(target, to: newTip, expecting: targetTip, message: "orch: merge \(branch)")
             } catch let error as GitError where error.isLostRace && attempt < 100 {
-                usleep(UInt32.random(in: 200...UInt32(min(50_000, 500 << min(attempt, 7)))))
+                backOff(attempt: attempt)
                 continue
             }
             try checkouts.sync(in: repository, from: targetTip, to: newTip)

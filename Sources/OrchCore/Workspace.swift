@@ -39,10 +39,11 @@ public struct Workspace: Sendable {
             throw OrchError.usage("\(repositoryURL) has no PROJECT_DIRECTION.md on \(target); run `orch init` in the repository, describe the project there and commit it")
         }
         let instances = InstanceName.all(workerCount: workerCount)
+        let known = Dictionary(uniqueKeysWithValues: try repository.worktrees().map { ($0.name, $0) })
         for instance in instances {
             let path = layout.worktree(instance)
             let branch: WorktreeBranch = try repository.branchTip(instance.branch) == nil ? .new(instance.branch, at: tip) : .existing(instance.branch)
-            if let existing = try repository.worktrees().first(where: { $0.name == "\(instance)" }) {
+            if let existing = known["\(instance)"] {
                 if existing.isValid { continue }
                 // Its folder is gone: drop the stale record (the branch stays) and add it again.
                 try repository.pruneWorktree(named: existing.name, target: nil, force: true)
