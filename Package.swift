@@ -1,6 +1,13 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Links the Swift runtime and Foundation statically. The libraries refer to
+/// each other in cycles, so they go to the linker as one group.
+let staticRuntimeFlags = ["-static-stdlib", "-Xlinker", "--start-group"]
+    + ["Foundation", "CoreFoundation", "FoundationInternationalization", "FoundationEssentials", "_FoundationICU",
+       "_FoundationCollections", "_FoundationCShims", "swiftCore", "dispatch", "BlocksRuntime", "stdc++", "m"].flatMap { ["-Xlinker", "-l\($0)"] }
+    + ["-Xlinker", "--end-group"]
+
 let package = Package(
     name: "orch",
     platforms: [.macOS(.v14)],
@@ -9,12 +16,16 @@ let package = Package(
         .library(name: "GitKit", targets: ["GitKit"]),
         .library(name: "OrchCore", targets: ["OrchCore"]),
         .library(name: "OrchRuntime", targets: ["OrchRuntime"]),
+        .library(name: "OrchServer", targets: ["OrchServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,13 +42,30 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        .target(
+            name: "OrchServer",
+            dependencies: [
+                "OrchCore",
+                "OrchRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "orch",
             dependencies: [
                 "OrchCore",
                 "OrchRuntime",
+                "OrchServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The same binary runs inside the containers (hooks, `orch assign` …),
+            // whose images have glibc and libgit2 but no Swift runtime.
+            linkerSettings: [.unsafeFlags(staticRuntimeFlags)]
         ),
         .executableTarget(
             name: "orch-bench",
@@ -57,10 +85,11 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ScriptedModelTests", dependencies: ["ScriptedModel", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["OrchCore", "OrchRuntime", "ScriptedModel", "TestSupport", "GitKit", "orch"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OrchCore", "OrchRuntime", "ScriptedModel", "TestSupport", "GitKit"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
         .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),
+        .testTarget(name: "OrchServerTests", dependencies: ["OrchServer", "OrchCore", "TestSupport"]),
         .testTarget(name: "OrchCLITests", dependencies: ["OrchCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

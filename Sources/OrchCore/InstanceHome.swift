@@ -6,7 +6,7 @@ import Foundation
 /// it runs (an exiting client rewrites `.claude.json`).
 public struct InstanceHome: Sendable {
     /// The hook events orch listens to.
-    public static let hookEvents = ["SessionStart", "UserPromptSubmit", "Stop", "StopFailure", "Notification", "SessionEnd"]
+    public static let hookEvents = HookEventName.allCases.map(\.rawValue)
 
     /// The instance.
     public let instance: InstanceName

@@ -35,12 +35,14 @@ public struct OrchestratorConfig: Equatable, Sendable {
     public var dashboardPort: Int
     /// Per-container limits.
     public var resources: Resources?
+    /// When instances are restarted and when they are given up (`health`).
+    public var health: HealthPolicy = HealthPolicy()
 
     /// The number of instances: the workers and the manager.
     public var instanceCount: Int { workerCount + 1 }
 
     static let knownFields: Set<String> = [
-        "repositoryUrl", "branch", "workerCount", "claudeConfigs", "image", "network", "env", "stateDir", "dashboardPort", "resources",
+        "repositoryUrl", "branch", "workerCount", "claudeConfigs", "image", "network", "env", "stateDir", "dashboardPort", "resources", "health",
     ]
 
     /// Reads `DIR/orchestrator.json`.
@@ -136,7 +138,37 @@ public struct OrchestratorConfig: Equatable, Sendable {
         case let other?: throw fail("resources", "expected an object, found \(other.typeName)")
         }
 
-        return OrchestratorConfig(
+        var health = HealthPolicy()
+        switch fields["health"] {
+        case nil: break
+        case .object(let entries):
+            for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
+                guard HealthPolicy.fields.contains(key) else {
+                    throw fail("health.\(key)", "unknown field (known: \(HealthPolicy.fields.joined(separator: ", ")))")
+                }
+                guard case .number(let number) = value else {
+                    throw fail("health.\(key)", "expected a positive number, found \(value.typeName)")
+                }
+                guard number > 0, number.isFinite else {
+                    throw fail("health.\(key)", "expected a positive number, found \(number.formatted())")
+                }
+                switch key {
+                case "checkSeconds": health.checkSeconds = number
+                case "silenceSeconds": health.silenceSeconds = number
+                case "windowSeconds": health.windowSeconds = number
+                case "backoffSeconds": health.backoffSeconds = number
+                case "maxBackoffSeconds": health.maxBackoffSeconds = number
+                default:
+                    guard let count = Int(exactly: number), (1...1000).contains(count) else {
+                        throw fail("health.maxRestarts", "expected a whole number from 1 to 1000, found \(number.formatted())")
+                    }
+                    health.maxRestarts = count
+                }
+            }
+        case let other?: throw fail("health", "expected an object, found \(other.typeName)")
+        }
+
+        var config = OrchestratorConfig(
             repositoryURL: try string("repositoryUrl", required: true)!,
             branch: try string("branch") ?? "main",
             workerCount: try integer("workerCount", in: 1...64, required: true)!,
@@ -148,6 +180,8 @@ public struct OrchestratorConfig: Equatable, Sendable {
             dashboardPort: try integer("dashboardPort", in: 0...65535) ?? 7420,
             resources: resources
         )
+        config.health = health
+        return config
     }
 
     static func jsonProblem(_ error: any Error) -> String {

@@ -79,6 +79,9 @@ public struct ComposeFile: Sendable, Equatable {
             lines.append("    image: \(quoted(service.image))")
             if let user = service.user { lines.append("    user: \(quoted(user))") }
             if let directory = service.workingDirectory { lines.append("    working_dir: \(quoted(directory))") }
+            // docker-init as PID 1: Claude gets default signal handling, and when it
+            // dies the container ends with its status, which the health check reads.
+            lines.append("    init: true")
             lines.append("    stdin_open: true")
             lines.append("    tty: true")
             if Self.isBuiltInNetworkMode(service.network) {

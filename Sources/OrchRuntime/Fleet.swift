@@ -26,7 +26,15 @@ public struct Fleet: Sendable {
     ///   - instance: the instance.
     public func container(_ instance: InstanceName) -> String { "\(project)-\(instance)" }
 
-    /// Writes every instance's home and the compose file, then starts a tmux session per instance.
+    /// Where each pane's output goes.
+    public let logs: String
+    /// Instances whose sessions outlived an earlier server and were kept.
+    public var adopted: Set<InstanceName> = []
+
+    /// Writes the homes of the instances not already running and the compose
+    /// file, then starts a tmux session for every instance that has none.
+    /// Sessions left by an earlier server are kept (their containers work on);
+    /// dead ones are replaced.
     /// - Parameters:
     ///   - config: the validated config.
     ///   - credentials: the credential pool; instance i gets file i.
@@ -34,18 +42,36 @@ public struct Fleet: Sendable {
     ///   - templates: orch's templates (role prompts).
     ///   - engine: the container engine.
     ///   - hooksDirectory: the host folder mounted at `/opt/orch/hooks`.
+    ///   - orchBinary: the host's `orch`, mounted at `/usr/local/bin/orch`.
+    ///   - server: the socket and tokens; nil runs the instances without a server.
+    ///   - resumePrompt: the first instruction of a resumed conversation.
     /// - Throws: ``RuntimeError`` when tmux or docker fail; ``OrchError`` for unreadable files.
     public static func launch(config: OrchestratorConfig, credentials: [CredentialFile], workspace: Workspace,
-                              templates: TemplateDirectory, engine: ContainerEngine, hooksDirectory: String?) async throws -> Fleet {
+                              templates: TemplateDirectory, engine: ContainerEngine, hooksDirectory: String?,
+                              orchBinary: String? = nil, server: ServerEndpoint? = nil,
+                              resumePrompt: String = "orch restarted this session. Carry on where you left off.") async throws -> Fleet {
         let layout = workspace.layout
         let project = projectName(for: layout)
+        let tmux = Tmux(socket: project)
+        var live: Set<String> = []
+        for (name, pane) in try await tmux.panes() where workspace.instances.contains(where: { "\($0)" == name }) {
+            if pane.dead {
+                try await tmux.killSession(name)
+            } else {
+                live.insert(name)
+            }
+        }
         var services: [ComposeFile.Service] = []
         for (index, instance) in workspace.instances.enumerated() {
             let home = InstanceHome(instance: instance, layout: layout)
-            var values = ["workerCount": String(config.workerCount), "worktree": layout.worktree(instance), "branch": workspace.target]
-            if case .worker(let number) = instance { values["workerID"] = String(number) }
-            let prompt = try templates.render("\(instance.role)-prompt.md", values)
-            try home.write(credential: credentials[index], prompt: prompt)
+            // Never rewrite the files of a Claude that is running: it rewrites them on exit.
+            if !live.contains("\(instance)") {
+                var values = ["workerCount": String(config.workerCount), "worktree": layout.worktree(instance), "branch": workspace.target]
+                if case .worker(let number) = instance { values["workerID"] = String(number) }
+                let prompt = try templates.render("\(instance.role)-prompt.md", values)
+                try home.write(credential: credentials[index], prompt: prompt)
+                try home.prepareStart(resuming: home.lastSessionID(), prompt: resumePrompt)
+            }
             var environment = config.environment
             environment["HOME"] = home.path
             environment["ORCH_ROLE"] = instance.role
@@ -57,36 +83,59 @@ public struct Fleet: Sendable {
             if getuid() == 0 { environment["IS_SANDBOX"] = "1" }
             var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path)]
             if let hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
+            if let orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
+            if let server, let token = server.tokens[instance] {
+                environment["ORCH_SOCKET"] = server.socketPath
+                environment["ORCH_TOKEN"] = token
+                mounts.append(.init((server.socketPath as NSString).deletingLastPathComponent))
+            }
             services.append(.init(
                 name: "\(instance)", image: config.image, user: "\(getuid()):\(getgid())", workingDirectory: layout.worktree(instance),
                 environment: environment, mounts: mounts, network: config.network,
                 cpus: config.resources?.cpus, memory: config.resources?.memory,
-                command: ["sh", "-c", "exec claude --dangerously-skip-permissions \"$(cat \"$HOME/.orch/prompt.md\")\""]))
+                command: ["sh", "-c", InstanceHome.containerCommand]))
         }
         let composeFile = layout.root + "/compose.yml"
         guard FileManager.default.createFile(atPath: composeFile, contents: Data(ComposeFile(services: services).rendered().utf8), attributes: [.posixPermissions: 0o600]) else {
             throw OrchError.failure("cannot write \(composeFile)")
         }
-        let fleet = Fleet(project: project, tmux: Tmux(socket: project), engine: engine, instances: workspace.instances, composeFile: composeFile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: composeFile)
+        var fleet = Fleet(project: project, tmux: tmux, engine: engine, instances: workspace.instances, composeFile: composeFile, logs: layout.logs)
+        fleet.adopted = Set(workspace.instances.filter { live.contains("\($0)") })
+        let pending = workspace.instances.filter { !live.contains("\($0)") }
+        // A container whose session is gone would block `run --name`.
+        let leftovers = Set(try await engine.runningContainers(prefix: project))
+        try await engine.remove(pending.map(fleet.container).filter(leftovers.contains))
         // Start the sessions together: each spends about a second starting
         // docker-compose and then its container, which overlap well. The first
         // one alone, so that only one process starts the tmux server.
-        let running = Set(try await fleet.tmux.sessions())
-        let pending = workspace.instances.filter { !running.contains("\($0)") }
-        func start(_ instance: InstanceName) async throws {
-            try await fleet.tmux.startSession(
-                "\(instance)",
-                command: engine.runCommandLine(project: project, file: composeFile, service: "\(instance)", container: fleet.container(instance)),
-                logFile: layout.logs + "/\(instance).log")
-        }
-        if let first = pending.first { try await start(first) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        if let first = pending.first { try await fleet.start(first) }
+        try await withThrowingTaskGroup(of: Void.self) { [fleet] group in
             for instance in pending.dropFirst() {
-                group.addTask { try await start(instance) }
+                group.addTask { try await fleet.start(instance) }
             }
             try await group.waitForAll()
         }
         return fleet
+    }
+
+    /// Starts an instance's tmux session and container (what its home's resume files say runs).
+    /// - Parameters:
+    ///   - instance: the instance; neither its session nor its container may exist (see ``stop(_:)``).
+    /// - Throws: ``RuntimeError`` when tmux fails.
+    public func start(_ instance: InstanceName) async throws {
+        try await tmux.startSession(
+            "\(instance)",
+            command: engine.runCommandLine(project: project, file: composeFile, service: "\(instance)", container: container(instance)),
+            logFile: logs + "/\(instance).log")
+    }
+
+    /// Ends an instance's session and removes its container; its worktree, branch and home stay.
+    /// - Parameters:
+    ///   - instance: the instance.
+    public func stop(_ instance: InstanceName) async {
+        try? await tmux.killSession("\(instance)")
+        try? await engine.remove([container(instance)])
     }
 
     /// The compose project and tmux socket name of a state directory: the same

@@ -24,7 +24,8 @@ public struct Tmux: Sendable {
     }
 
     /// Starts a detached session running `command` (a shell command line), its
-    /// pane's output appended to `logFile`.
+    /// pane's output appended to `logFile`. When the command ends the pane
+    /// stays, dead, with its exit status (see ``panes()``), until the session is killed.
     /// - Parameters:
     ///   - name: the session's name.
     ///   - command: what the session runs.
@@ -37,11 +38,34 @@ public struct Tmux: Sendable {
         var arguments = ["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height)]
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
         arguments.append(command)
-        try await tmux(arguments)
+        // One tmux call: the options apply before the command can end, and a process start is saved.
+        arguments += [";", "set-option", "-w", "-t", target(name), "remain-on-exit", "on"]
         if let logFile {
             try FileManager.default.createDirectory(atPath: (logFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try await tmux(["pipe-pane", "-o", "-t", target(name), "cat >> \(shellQuoted(logFile))"])
+            arguments += [";", "pipe-pane", "-o", "-t", target(name), "cat >> \(shellQuoted(logFile))"]
         }
+        try await tmux(arguments)
+    }
+
+    /// A session's pane as the health check sees it.
+    public struct Pane: Sendable, Equatable {
+        /// The command ended (the pane stays because of remain-on-exit).
+        public var dead: Bool
+        /// The command's exit status, when dead.
+        public var exitStatus: Int?
+    }
+
+    /// Every session's pane, by session name (empty when the server is not running).
+    /// - Throws: ``RuntimeError`` when tmux cannot run.
+    public func panes() async throws -> [String: Pane] {
+        let output = try await tmux(["list-panes", "-a", "-F", "#{session_name}\t#{pane_dead}\t#{pane_dead_status}"], allowFailure: true)
+        var panes: [String: Pane] = [:]
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 3 else { continue }
+            panes[fields[0]] = Pane(dead: fields[1] == "1", exitStatus: Int(fields[2]))
+        }
+        return panes
     }
 
     /// Whether a session of that name runs.

@@ -17,6 +17,7 @@ import Testing
                 image: "orch-claude-test:latest"
                 user: "1000:1000"
                 working_dir: "/s/worktrees/worker-1"
+                init: true
                 stdin_open: true
                 tty: true
                 network_mode: "host"

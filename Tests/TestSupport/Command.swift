@@ -96,11 +96,11 @@ public let gitEnvironment: [String: String] = [
 /// - Parameters: as ``run(_:_:in:environment:input:)``.
 /// - Throws: when the program cannot start.
 public func runDetached(
-    _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+    _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil
 ) async throws -> CommandResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
-            continuation.resume(with: Result { try run(executable, arguments, in: directory, environment: environment) })
+            continuation.resume(with: Result { try run(executable, arguments, in: directory, environment: environment, input: input) })
         }
     }
 }

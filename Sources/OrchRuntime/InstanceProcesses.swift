@@ -1,0 +1,40 @@
+import OrchCore
+
+/// The running instances as the health checks see them: a tmux pane each,
+/// which can be stopped and started again.
+///
+/// ```swift
+/// let processes: any InstanceProcesses = fleet
+/// if try await processes.panes()["worker-1"]?.dead == true {
+///     await processes.stop(.worker(1))
+///     try await processes.start(.worker(1))
+/// }
+/// ```
+public protocol InstanceProcesses: Sendable {
+    /// Every instance, manager first.
+    var instances: [InstanceName] { get }
+    /// Instances whose sessions were already running when this server started.
+    var adopted: Set<InstanceName> { get }
+    /// Every instance's pane, by instance name.
+    /// - Throws: when the panes cannot be listed.
+    func panes() async throws -> [String: Tmux.Pane]
+    /// Starts an instance that is stopped.
+    /// - Parameters:
+    ///   - instance: the instance.
+    /// - Throws: when it cannot be started.
+    func start(_ instance: InstanceName) async throws
+    /// Stops one instance (its files stay).
+    /// - Parameters:
+    ///   - instance: the instance.
+    func stop(_ instance: InstanceName) async
+    /// Stops every instance.
+    func stop() async
+}
+
+extension Fleet: InstanceProcesses {
+    /// Every session's pane.
+    /// - Throws: ``RuntimeError`` when tmux cannot run.
+    public func panes() async throws -> [String: Tmux.Pane] {
+        try await tmux.panes()
+    }
+}

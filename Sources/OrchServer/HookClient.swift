@@ -1,0 +1,89 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The client end of the hook protocol, used by `orch hook` inside containers:
+/// one POST over the unix socket, answered or given up within `timeout`.
+///
+/// ```swift
+/// let client = HookClient(socketPath: env["ORCH_SOCKET"]!, token: env["ORCH_TOKEN"]!)
+/// if case .reply(200, let body) = await client.send(event: "Stop", body: stdin) { print(body) }
+/// ```
+public struct HookClient: Sendable {
+    /// What came of one call.
+    public enum Outcome: Sendable, Equatable {
+        /// The server answered with this status and body.
+        case reply(status: Int, body: String)
+        /// No answer in time, or no server: the caller fails open.
+        case unreachable(String)
+    }
+
+    /// The server's socket (`ORCH_SOCKET`).
+    public let socketPath: String
+    /// This instance's token (`ORCH_TOKEN`).
+    public let token: String
+    /// How long to wait for the whole exchange.
+    public let timeout: Duration
+
+    /// - Parameters:
+    ///   - socketPath: the server's socket.
+    ///   - token: this instance's token.
+    ///   - timeout: how long to wait for the whole exchange.
+    public init(socketPath: String, token: String, timeout: Duration = .seconds(5)) {
+        self.socketPath = socketPath
+        self.token = token
+        self.timeout = timeout
+    }
+
+    /// Posts one hook event.
+    /// - Parameters:
+    ///   - event: the event's name, as in the request path.
+    ///   - body: the hook's JSON, as Claude Code gave it.
+    public func send(event: String, body: [UInt8]) async -> Outcome {
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.init(timeout))
+                .connect(unixDomainSocketPath: socketPath) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            return .unreachable("cannot connect to \(socketPath): \(error)")
+        }
+        // Closing the channel ends the exchange however far it got.
+        let deadline = Task {
+            try await Task.sleep(for: timeout)
+            try? await channel.channel.close()
+        }
+        defer { deadline.cancel() }
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/hook/\(event.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                head.headers.add(name: "Host", value: "orch")
+                head.headers.add(name: "Authorization", value: "Bearer \(token)")
+                head.headers.add(name: "Content-Type", value: "application/json")
+                head.headers.add(name: "Content-Length", value: String(body.count))
+                head.headers.add(name: "Connection", value: "close")
+                try await outbound.write(.head(head))
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                try await outbound.write(.end(nil))
+                var status = 0
+                var reply = ByteBuffer()
+                for try await part in inbound {
+                    switch part {
+                    case .head(let head): status = Int(head.status.code)
+                    case .body(var chunk): reply.writeBuffer(&chunk)
+                    case .end: return .reply(status: status, body: String(buffer: reply))
+                    }
+                }
+                return .unreachable("the server closed the connection without a full reply")
+            }
+        } catch {
+            return .unreachable("no reply from \(socketPath): \(error)")
+        }
+    }
+}

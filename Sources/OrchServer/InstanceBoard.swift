@@ -1,0 +1,87 @@
+import Foundation
+import OrchCore
+
+/// The server's live view of every instance, fed by hook events and the
+/// health checks, read by the supervisor (and by status output).
+///
+/// ```swift
+/// let board = InstanceBoard(instances: fleet.instances)
+/// await board.record(event)            // from the hook receiver
+/// await board.waitUntilAllStarted()    // every instance has said SessionStart
+/// ```
+public actor InstanceBoard {
+    private var statuses: [InstanceName: InstanceStatus]
+    private var startWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// - Parameters:
+    ///   - instances: every instance.
+    ///   - adopted: instances whose session outlived an earlier server (counted as running).
+    ///   - now: when they were started.
+    public init(instances: [InstanceName], adopted: Set<InstanceName> = [], now: Date = Date()) {
+        var statuses: [InstanceName: InstanceStatus] = [:]
+        for instance in instances {
+            var status = InstanceStatus(startedAt: now)
+            if adopted.contains(instance) { status.health = .running }
+            statuses[instance] = status
+        }
+        self.statuses = statuses
+    }
+
+    /// Takes in a hook event.
+    /// - Parameters:
+    ///   - event: an authenticated event.
+    public func record(_ event: HookEvent) {
+        guard var status = statuses[event.instance] else { return }
+        status.lastEvent = event.name
+        status.lastActivity = event.received
+        if event.name.startsWork { status.working = true }
+        if event.name.endsWork { status.working = false }
+        if event.name == .sessionStart {
+            status.sessionID = event.sessionID ?? status.sessionID
+            if case .starting = status.health { status.health = .running }
+        }
+        statuses[event.instance] = status
+        resumeStartWaitersIfDone()
+    }
+
+    /// One instance's status.
+    /// - Parameters:
+    ///   - instance: the instance.
+    public func status(_ instance: InstanceName) -> InstanceStatus? { statuses[instance] }
+
+    /// Every instance's status.
+    public func snapshot() -> [InstanceName: InstanceStatus] { statuses }
+
+    /// Changes one instance's status.
+    /// - Parameters:
+    ///   - instance: the instance.
+    ///   - change: what to change.
+    public func update(_ instance: InstanceName, _ change: (inout InstanceStatus) -> Void) {
+        guard var status = statuses[instance] else { return }
+        change(&status)
+        statuses[instance] = status
+        resumeStartWaitersIfDone()
+    }
+
+    /// Returns once every instance has started its session (or has failed).
+    public func waitUntilAllStarted() async {
+        if allStarted { return }
+        await withCheckedContinuation { startWaiters.append($0) }
+    }
+
+    private var allStarted: Bool {
+        statuses.values.allSatisfy {
+            switch $0.health {
+            case .running, .failed: true
+            case .starting, .waitingToRestart: false
+            }
+        }
+    }
+
+    private func resumeStartWaitersIfDone() {
+        guard allStarted, !startWaiters.isEmpty else { return }
+        let waiters = startWaiters
+        startWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}

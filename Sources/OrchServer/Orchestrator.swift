@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import OrchCore
+import OrchRuntime
+import ServiceLifecycle
+
+/// `orch serve`: checks everything it needs, prepares the workspace, then runs
+/// the hook receiver and the supervised instances until asked to stop.
+///
+/// ```swift
+/// let orchestrator = try await Orchestrator.prepare(configDirectory: "~/orch-config", stateDirectory: nil)
+/// try await orchestrator.run(until: { _ = await ShutdownSignal().wait() })
+/// ```
+public struct Orchestrator: Sendable {
+    /// The validated config.
+    public let config: OrchestratorConfig
+    /// The state directory.
+    public let layout: StateLayout
+    let credentials: [CredentialFile]
+    let templates: TemplateDirectory
+    let engine: ContainerEngine
+    let workspace: Workspace
+    let lock: StateLock
+    let logger: Logger
+
+    /// Where the hook receiver listens.
+    public var socketPath: String { layout.run + "/orch.sock" }
+
+    /// Validates the config and the machine, takes the state lock and prepares the workspace.
+    /// - Parameters:
+    ///   - configDirectory: the folder holding `orchestrator.json`.
+    ///   - stateDirectory: `--state`, overriding the config's `stateDir`.
+    ///   - logger: where the server logs.
+    /// - Throws: ``OrchError`` with code `usage` for a bad config or a missing
+    ///   prerequisite (nothing is started or written then), or for a state directory in use.
+    public static func prepare(configDirectory: String, stateDirectory: String?, logger: Logger = Logger(label: "orch")) async throws -> Orchestrator {
+        let configDirectory = expandingTilde(configDirectory)
+        let config = try OrchestratorConfig.load(directory: configDirectory)
+        let credentials = try config.credentialFiles(configFile: configDirectory + "/orchestrator.json")
+        let templates = try TemplateDirectory.locate()
+        let engine: ContainerEngine
+        do {
+            _ = try await Tmux(socket: "orch-probe").sessions()
+            engine = try await ContainerEngine.detect()
+        } catch let error as RuntimeError {
+            throw OrchError.usage(error.message)
+        }
+        guard try await engine.hasImage(config.image) else {
+            throw OrchError.usage("image \(config.image) (field image) is not present; build it (scripts/build-test-image for orch-claude-test:latest, or templates/Dockerfile)")
+        }
+        let layout = StateLayout(root: stateDirectory ?? config.stateDirectory ?? StateLayout.defaultRoot(for: config.repositoryURL))
+        guard (layout.run + "/orch.sock").utf8.count <= HookReceiver.maximumSocketPath else {
+            throw OrchError.usage("state directory \(layout.root) is too long for a unix socket path (\(HookReceiver.maximumSocketPath) bytes); use a shorter --state")
+        }
+        let lock = try StateLock(path: layout.lock)
+        let workspace = try Workspace.prepare(repositoryURL: config.repositoryURL, target: config.branch, workerCount: config.workerCount, layout: layout)
+        return Orchestrator(config: config, layout: layout, credentials: credentials, templates: templates, engine: engine,
+                            workspace: workspace, lock: lock, logger: logger)
+    }
+
+    /// Runs the receiver and the instances until `shutdown` returns, then
+    /// stops every container and session (worktrees, branches and homes stay).
+    /// - Parameters:
+    ///   - shutdown: returns when the server should stop (a signal, say).
+    /// - Throws: when the receiver cannot listen or the instances cannot be launched.
+    public func run(until shutdown: @escaping @Sendable () async -> Void) async throws {
+        let events = try EventLog(file: layout.logs + "/events.jsonl")
+        let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
+        let board = InstanceBoard(instances: workspace.instances)
+        let coordinator = Coordinator(board: board, layout: layout, logger: logger)
+        let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
+        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, logger: logger)
+            .application(onRunning: { listeningContinuation.finish() })
+        let endpoint = ServerEndpoint(socketPath: socketPath, tokens: Dictionary(uniqueKeysWithValues: workspace.instances.compactMap { instance in
+            tokens.token(for: instance).map { (instance, $0) }
+        }))
+        let templatesPath = templates.path
+        let hooks = URL(fileURLWithPath: templatesPath).deletingLastPathComponent().appendingPathComponent("hooks").path
+        let launchFleet: @Sendable () async throws -> any InstanceProcesses = { [self] in
+            // Hooks fired before the socket listens would fail open and be lost.
+            for await _ in listening {}
+            try Task.checkCancellation()
+            return try await Fleet.launch(
+                config: config, credentials: credentials, workspace: workspace, templates: templates, engine: engine,
+                hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil,
+                orchBinary: Self.runningExecutable(), server: endpoint)
+        }
+        let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
+        // The supervisor is last so that it stops first: containers end before the receiver goes.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: supervisor)], logger: logger))
+        enum Ended { case services, shutdownRequested }
+        try await withThrowingTaskGroup(of: Ended.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return .services
+            }
+            tasks.addTask {
+                await shutdown()
+                await group.triggerGracefulShutdown()
+                return .shutdownRequested
+            }
+            // After a shutdown request, wait for the services to wind down; if they end first (an error), stop waiting for a signal.
+            for try await ended in tasks where ended == .services {
+                tasks.cancelAll()
+            }
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    /// This process's executable, mounted into the containers as `/usr/local/bin/orch`.
+    static func runningExecutable() -> String? {
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        return path
+    }
+}
