@@ -41,6 +41,10 @@ public struct Orchestrator: Sendable {
         let engine: ContainerEngine
         do {
             _ = try await Tmux(socket: "orch-probe").sessions()
+        } catch let error as RuntimeError {
+            throw OrchError.usage("tmux does not run (\(error.message)); install it, e.g. apt-get install tmux")
+        }
+        do {
             engine = try await ContainerEngine.detect()
         } catch let error as RuntimeError {
             throw OrchError.usage(error.message)
@@ -52,8 +56,16 @@ public struct Orchestrator: Sendable {
         guard (layout.run + "/orch.sock").utf8.count <= HookReceiver.maximumSocketPath else {
             throw OrchError.usage("state directory \(layout.root) is too long for a unix socket path (\(HookReceiver.maximumSocketPath) bytes); use a shorter --state")
         }
+        let fresh = !FileManager.default.fileExists(atPath: layout.root)
         let lock = try StateLock(path: layout.lock)
-        let workspace = try Workspace.prepare(repositoryURL: config.repositoryURL, target: config.branch, workerCount: config.workerCount, layout: layout)
+        let workspace: Workspace
+        do {
+            workspace = try Workspace.prepare(repositoryURL: config.repositoryURL, target: config.branch, workerCount: config.workerCount, layout: layout)
+        } catch {
+            // A state directory made by this attempt holds nothing but its clone: leave no trace of a refused start.
+            if fresh { try? FileManager.default.removeItem(atPath: layout.root) }
+            throw error
+        }
         return Orchestrator(config: config, layout: layout, credentials: credentials, templates: templates, engine: engine,
                             workspace: workspace, lock: lock, logger: logger)
     }
