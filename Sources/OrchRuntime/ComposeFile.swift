@@ -27,6 +27,8 @@ public struct ComposeFile: Sendable, Equatable {
     public struct Service: Sendable, Equatable {
         /// The service's name (the instance's name).
         public var name: String
+        /// The container's name (`container_name`), so every tool finds it by one name.
+        public var containerName: String?
         /// The image.
         public var image: String
         /// `uid:gid` to run as, so files in the mounts belong to the host's owner.
@@ -47,9 +49,10 @@ public struct ComposeFile: Sendable, Equatable {
         public var command: [String]
 
         /// - Parameters: see the properties.
-        public init(name: String, image: String, user: String? = nil, workingDirectory: String? = nil, environment: [String: String] = [:],
+        public init(name: String, containerName: String? = nil, image: String, user: String? = nil, workingDirectory: String? = nil, environment: [String: String] = [:],
                     mounts: [Mount] = [], network: String = "bridge", cpus: Double? = nil, memory: String? = nil, command: [String] = []) {
             self.name = name
+            self.containerName = containerName
             self.image = image
             self.user = user
             self.workingDirectory = workingDirectory
@@ -76,6 +79,7 @@ public struct ComposeFile: Sendable, Equatable {
         var lines = ["# Written by orch serve; regenerated on every start.", "version: \"2.4\"", "services:"]
         for service in services {
             lines.append("  \(quoted(service.name)):")
+            if let containerName = service.containerName { lines.append("    container_name: \(quoted(containerName))") }
             lines.append("    image: \(quoted(service.image))")
             if let user = service.user { lines.append("    user: \(quoted(user))") }
             if let directory = service.workingDirectory { lines.append("    working_dir: \(quoted(directory))") }

@@ -34,15 +34,38 @@ public struct ContainerEngine: Sendable {
         return output.hasPrefix("sha256:")
     }
 
-    /// The command line that runs one service of a compose file interactively,
-    /// removed when it exits: what an instance's tmux session runs.
+    /// Creates and starts services' containers in the background, all in one
+    /// Compose call (Compose v1 is a Python program: one start instead of one per instance).
     /// - Parameters:
     ///   - project: the compose project name.
     ///   - file: the compose file.
-    ///   - service: the service.
+    ///   - services: the services to start; their containers must not exist.
+    /// - Throws: ``RuntimeError`` when Compose fails.
+    public func up(project: String, file: String, services: [String]) async throws {
+        guard !services.isEmpty else { return }
+        let command = compose + ["-p", project, "-f", file, "up", "--detach", "--no-deps", "--force-recreate"] + services
+        try await runCommand(command[0], Array(command.dropFirst()))
+    }
+
+    /// The command line that attaches a terminal to a container started by
+    /// ``up(project:file:services:)``: what an instance's tmux session runs. It
+    /// ends when the container does. Detaching needs Ctrl-_ twice, which no
+    /// person types by chance (Docker's default, Ctrl-P Ctrl-Q, would swallow Ctrl-P).
+    /// - Parameters:
     ///   - container: the container's name.
-    public func runCommandLine(project: String, file: String, service: String, container: String) -> String {
-        (compose + ["-p", project, "-f", file, "run", "--rm", "--name", container, service]).map(shellQuoted).joined(separator: " ")
+    public func attachCommandLine(container: String) -> String {
+        ["docker", "attach", "--detach-keys", "ctrl-_,ctrl-_", container].map(shellQuoted).joined(separator: " ")
+    }
+
+    /// The exit code of a container that has stopped (nil while it runs or when it is gone).
+    /// - Parameters:
+    ///   - container: the container's name.
+    /// - Throws: ``RuntimeError`` when docker cannot run.
+    public func exitCode(of container: String) async throws -> Int? {
+        let output = try await runCommand("docker", ["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", container], allowFailure: true)
+        let fields = output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard fields.count == 2, fields[0] == "false" else { return nil }
+        return Int(fields[1])
     }
 
     /// The names of running containers whose name starts with `prefix`.
@@ -51,6 +74,15 @@ public struct ContainerEngine: Sendable {
     /// - Throws: ``RuntimeError`` when docker cannot run.
     public func runningContainers(prefix: String) async throws -> [String] {
         let output = try await runCommand("docker", ["ps", "--format", "{{.Names}}", "--filter", "name=^\(prefix)"])
+        return output.split(separator: "\n").map(String.init).sorted()
+    }
+
+    /// The names of containers, running or stopped, whose name starts with `prefix`.
+    /// - Parameters:
+    ///   - prefix: e.g. the compose project's name.
+    /// - Throws: ``RuntimeError`` when docker cannot run.
+    public func containers(prefix: String) async throws -> [String] {
+        let output = try await runCommand("docker", ["ps", "--all", "--format", "{{.Names}}", "--filter", "name=^\(prefix)"])
         return output.split(separator: "\n").map(String.init).sorted()
     }
 

@@ -90,7 +90,7 @@ public struct Fleet: Sendable {
                 mounts.append(.init((server.socketPath as NSString).deletingLastPathComponent))
             }
             services.append(.init(
-                name: "\(instance)", image: config.image, user: "\(getuid()):\(getgid())", workingDirectory: layout.worktree(instance),
+                name: "\(instance)", containerName: "\(project)-\(instance)", image: config.image, user: "\(getuid()):\(getgid())", workingDirectory: layout.worktree(instance),
                 environment: environment, mounts: mounts, network: config.network,
                 cpus: config.resources?.cpus, memory: config.resources?.memory,
                 command: ["sh", "-c", InstanceHome.containerCommand]))
@@ -103,31 +103,42 @@ public struct Fleet: Sendable {
         var fleet = Fleet(project: project, tmux: tmux, engine: engine, instances: workspace.instances, composeFile: composeFile, logs: layout.logs)
         fleet.adopted = Set(workspace.instances.filter { live.contains("\($0)") })
         let pending = workspace.instances.filter { !live.contains("\($0)") }
-        // A container whose session is gone would block `run --name`.
-        let leftovers = Set(try await engine.runningContainers(prefix: project))
+        // A container whose session is gone (running or stopped) would block its start.
+        let leftovers = Set(try await engine.containers(prefix: project))
         try await engine.remove(pending.map(fleet.container).filter(leftovers.contains))
-        // Start the sessions together: each spends about a second starting
-        // docker-compose and then its container, which overlap well. The first
-        // one alone, so that only one process starts the tmux server.
-        if let first = pending.first { try await fleet.start(first) }
-        try await withThrowingTaskGroup(of: Void.self) { [fleet] group in
-            for instance in pending.dropFirst() {
-                group.addTask { try await fleet.start(instance) }
-            }
-            try await group.waitForAll()
-        }
+        try await fleet.start(pending)
         return fleet
     }
 
-    /// Starts an instance's tmux session and container (what its home's resume files say runs).
+    /// Starts an instance's container and the tmux session attached to it
+    /// (what its home's resume files say runs).
     /// - Parameters:
     ///   - instance: the instance; neither its session nor its container may exist (see ``stop(_:)``).
-    /// - Throws: ``RuntimeError`` when tmux fails.
+    /// - Throws: ``RuntimeError`` when Compose or tmux fail.
     public func start(_ instance: InstanceName) async throws {
-        try await tmux.startSession(
-            "\(instance)",
-            command: engine.runCommandLine(project: project, file: composeFile, service: "\(instance)", container: container(instance)),
-            logFile: logs + "/\(instance).log")
+        try await start([instance])
+    }
+
+    /// Starts instances' containers with one Compose call, then a tmux session
+    /// attached to each. Compose v1 costs about a second of CPU per call, so one
+    /// call for all is what keeps start-up short on a small machine.
+    /// - Parameters:
+    ///   - instances: instances with neither a session nor a container.
+    /// - Throws: ``RuntimeError`` when Compose or tmux fail.
+    public func start(_ instances: [InstanceName]) async throws {
+        guard !instances.isEmpty else { return }
+        try await engine.up(project: project, file: composeFile, services: instances.map { "\($0)" })
+        func attach(_ instance: InstanceName) async throws {
+            try await tmux.startSession("\(instance)", command: engine.attachCommandLine(container: container(instance)), logFile: logs + "/\(instance).log")
+        }
+        // The first alone, so that only one process starts the tmux server.
+        let running = try await tmux.sessions()
+        var rest = instances[...]
+        if running.isEmpty, let first = rest.popFirst() { try await attach(first) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for instance in rest { group.addTask { try await attach(instance) } }
+            try await group.waitForAll()
+        }
     }
 
     /// Ends an instance's session and removes its container; its worktree, branch and home stay.

@@ -34,7 +34,15 @@ public protocol InstanceProcesses: Sendable {
 extension Fleet: InstanceProcesses {
     /// Every session's pane.
     /// - Throws: ``RuntimeError`` when tmux cannot run.
+    /// The exit status of a dead pane is its container's: `docker attach`
+    /// does not pass it on.
     public func panes() async throws -> [String: Tmux.Pane] {
-        try await tmux.panes()
+        var panes = try await tmux.panes()
+        for (name, pane) in panes where pane.dead {
+            if let instance = InstanceName(name), let code = try await engine.exitCode(of: container(instance)) {
+                panes[name]?.exitStatus = code
+            }
+        }
+        return panes
     }
 }

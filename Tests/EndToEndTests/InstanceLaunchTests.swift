@@ -32,8 +32,9 @@ import TestSupport
         ]))
         let project = "orche2e\(UUID().uuidString.prefix(6).lowercased())"
         let worktree = layout.worktree(.worker(1))
+        let container = "\(project)-worker-1"
         let compose = ComposeFile(services: [
-            .init(name: "worker-1", image: "orch-claude-test:latest", user: "\(getuid()):\(getgid())", workingDirectory: worktree,
+            .init(name: "worker-1", containerName: container, image: "orch-claude-test:latest", user: "\(getuid()):\(getgid())", workingDirectory: worktree,
                   environment: [
                     "HOME": home.path, "ORCH_ROLE": "worker", "ORCH_INSTANCE": "worker-1", "WORKER_ID": "1", "TOTAL_WORKERS": "1",
                     "ANTHROPIC_BASE_URL": server.baseURL, "IS_SANDBOX": "1", "DISABLE_AUTOUPDATER": "1",
@@ -44,10 +45,9 @@ import TestSupport
         ])
         try compose.rendered().write(toFile: dir("state", "compose.yml"), atomically: true, encoding: .utf8)
         let tmux = Tmux(socket: project)
-        let container = "\(project)-worker-1"
         try await withCleanup {
-            try await tmux.startSession("worker-1", command: engine.runCommandLine(project: project, file: dir("state", "compose.yml"), service: "worker-1", container: container),
-                                        logFile: layout.logs + "/worker-1.log")
+            try await engine.up(project: project, file: dir("state", "compose.yml"), services: ["worker-1"])
+            try await tmux.startSession("worker-1", command: engine.attachCommandLine(container: container), logFile: layout.logs + "/worker-1.log")
             let repo = try Repository.open(at: layout.clone)
             var trailers: [String] = []
             for _ in 0..<600 where trailers.isEmpty {

@@ -24,7 +24,7 @@ import ScriptedModel
         return try condition()
     }
 
-    @Test func threeWorkersAndTheManagerCommitSurviveADockerKillStopOnSIGTERMAndResumeInTheNextServe() async throws {
+    @Test func threeWorkersAndTheManagerCommitSurviveDockerKillAndAKilledClaudeStopOnSIGTERMAndResumeInTheNextServe() async throws {
         let dir = ScratchDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
         try Fixtures.repository(at: dir("origin"), files: ["PROJECT_DIRECTION.md": "# Build things\n"])
@@ -106,6 +106,14 @@ import ScriptedModel
             #expect(restart?["session_id"] == firstSession && firstSession != nil)
             let resumedSession = Self.events(dir).last { $0["event"] == "SessionStart" && $0["instance"] == "worker-2" }?["session_id"]
             #expect(resumedSession == firstSession, "the same conversation goes on")
+
+            // Kill Claude itself inside worker-3's live container: the container ends with it, and it is restarted and resumed.
+            let killed = try await runDetached("docker", ["exec", "\(project)-worker-3", "pkill", "-KILL", "-x", "claude"])
+            #expect(killed.status == 0, "\(killed.stderr)")
+            let worker3Resumed = try await Self.waitUntil(60) {
+                Self.events(dir).contains { $0["event"] == "SessionStart" && $0["instance"] == "worker-3" && $0["source"] == "resume" }
+            }
+            #expect(worker3Resumed, "worker-3 resumed: \(Self.events(dir).filter { $0["instance"] == "worker-3" })")
 
             try await stopServe(serve)
             let containers = try run("docker", ["ps", "-a", "--format", "{{.Names}}"]).stdout.split(separator: "\n")

@@ -17,17 +17,17 @@ import TestSupport
         let dir = ScratchDirectory()
         try Fixtures.write(["work/hello.txt": "from the host\n"], in: dir.path)
         let project = "orchtest\(UUID().uuidString.prefix(6).lowercased())"
+        let container = "\(project)-worker-1"
         let file = ComposeFile(services: [
-            .init(name: "worker-1", image: Self.image, user: "\(getuid()):\(getgid())", workingDirectory: dir("work"),
+            .init(name: "worker-1", containerName: container, image: Self.image, user: "\(getuid()):\(getgid())", workingDirectory: dir("work"),
                   environment: ["ORCH_INSTANCE": "worker-1", "HOME": dir("work")],
                   mounts: [.init(dir("work"))], network: "host", command: ["bash", "--norc", "--noprofile"]),
         ])
         try file.rendered().write(toFile: dir("compose.yml"), atomically: true, encoding: .utf8)
         let tmux = Tmux(socket: project)
-        let container = "\(project)-worker-1"
         try await withCleanup {
-        try await tmux.startSession("worker-1", command: engine.runCommandLine(project: project, file: dir("compose.yml"), service: "worker-1", container: container),
-                                    logFile: dir("logs", "worker-1.log"))
+        try await engine.up(project: project, file: dir("compose.yml"), services: ["worker-1"])
+        try await tmux.startSession("worker-1", command: engine.attachCommandLine(container: container), logFile: dir("logs", "worker-1.log"))
         var running: [String] = []
         for _ in 0..<100 where running.isEmpty {
             running = try await engine.runningContainers(prefix: container)
@@ -43,13 +43,16 @@ import TestSupport
         }
         #expect(seen == "worker-1 sees from the host\n")
 
-        // Ending the shell ends the container, and --rm removes it.
-        try await tmux.type("worker-1", "exit")
+        // Ending the shell ends the container, with its status, and the attached pane.
+        try await tmux.type("worker-1", "exit 7")
         for _ in 0..<100 where !running.isEmpty {
             running = try await engine.runningContainers(prefix: container)
             if !running.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(running.isEmpty)
+        #expect(try await engine.exitCode(of: container) == 7)
+        for _ in 0..<50 where try await tmux.panes()["worker-1"]?.dead != true { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try await tmux.panes()["worker-1"]?.dead == true, "the pane stays, dead, for the health check")
         } cleanup: {
             try? await tmux.killServer()
             try? await engine.remove([container])
