@@ -32,6 +32,8 @@ public struct InstanceHome: Sendable {
     public var claudeDirectory: String { path + "/.claude" }
     /// The role prompt orch starts the instance with.
     public var promptFile: String { path + "/.orch/prompt.md" }
+    /// Claude Code's user settings: orch's hooks and the credential's `env`.
+    public var settingsFile: String { claudeDirectory + "/settings.json" }
 
     /// Writes the home. The credential's secret goes only into files under it, mode 0600.
     /// - Parameters:
@@ -66,7 +68,7 @@ public struct InstanceHome: Sendable {
             settings["env"] = values
             if let key = values["ANTHROPIC_API_KEY"] { approvedKeys.append(String(key.suffix(20))) }
         }
-        try writePrivate(try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys]), to: claudeDirectory + "/settings.json")
+        try writePrivate(try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys]), to: settingsFile)
         let state: [String: Any] = [
             "hasCompletedOnboarding": true,
             "projects": [worktree: ["hasTrustDialogAccepted": true]],

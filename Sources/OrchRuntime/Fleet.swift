@@ -72,7 +72,10 @@ public struct Fleet: Sendable {
                 try home.write(credential: credentials[index], prompt: prompt)
                 try home.prepareStart(resuming: home.lastSessionID(), prompt: resumePrompt)
             }
-            var environment = config.environment
+            // Defaults a fleet wants, which the config's `env` may override: no telemetry or update
+            // checks (they cost each client's start-up a second of CPU), and a Stop hook that may
+            // hand a worker task after task without the client's cap of 8 consecutive blocks ending the turn.
+            var environment = Self.defaultEnvironment.merging(config.environment) { $1 }
             environment["HOME"] = home.path
             environment["ORCH_ROLE"] = instance.role
             environment["ORCH_INSTANCE"] = "\(instance)"
@@ -81,7 +84,9 @@ public struct Fleet: Sendable {
             environment["DISABLE_AUTOUPDATER"] = "1"
             // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
             if getuid() == 0 { environment["IS_SANDBOX"] = "1" }
-            var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path)]
+            // The settings hold orch's hooks: read-only over the writable HOME, so an instance cannot unhook itself.
+            var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path),
+                                               .init(home.settingsFile, readOnly: true)]
             if let hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
             if let orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
             if let server, let token = server.tokens[instance] {
@@ -109,6 +114,12 @@ public struct Fleet: Sendable {
         try await fleet.start(pending)
         return fleet
     }
+
+    /// The environment every container starts from.
+    public static let defaultEnvironment = [
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "CLAUDE_CODE_STOP_HOOK_BLOCK_CAP": "100000",
+    ]
 
     /// Starts an instance's container and the tmux session attached to it
     /// (what its home's resume files say runs).

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
         print("orch: starting \(orchestrator.config.instanceCount) instances; state in \(orchestrator.layout.root)")
         try await orchestrator.run(until: {
             let signal = await shutdown.wait()
+            // Cancelled rather than signalled: the services ended by themselves (an error follows).
+            guard !Task.isCancelled else { return }
             print("orch: signal \(signal), stopping")
         })
         print("orch: stopped; worktrees, branches and homes are kept in \(orchestrator.layout.root)")

@@ -94,6 +94,14 @@ import ScriptedModel
             }
             #expect(started, "every instance's SessionStart and Stop hooks reach the server: \(Self.events(dir))")
             let firstSession = Self.events(dir).first { $0["event"] == "SessionStart" && $0["instance"] == "worker-2" }?["session_id"]
+            // Orch's hooks cannot be edited from inside, and no container can reach the Docker engine.
+            let compose = try String(contentsOfFile: dir("state", "compose.yml"), encoding: .utf8)
+            for instance in instances {
+                #expect(compose.contains("\(dir("state", "homes", instance, ".claude", "settings.json")):ro"), "\(compose)")
+            }
+            #expect(!compose.contains("docker.sock"))
+            let write = try await runDetached("docker", ["exec", "\(project)-worker-1", "sh", "-c", "echo {} > \"$HOME/.claude/settings.json\""])
+            #expect(write.status != 0, "settings.json is writable inside the container")
 
             // Kill worker-2's container: it is restarted and resumes its conversation.
             _ = try await runDetached("docker", ["kill", "\(project)-worker-2"])
