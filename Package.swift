@@ -72,6 +72,11 @@ let package = Package(
             dependencies: ["GitKit", "OrchCore", "ScriptedModel"],
             path: "Benchmarks/OrchBench"
         ),
+        .executableTarget(
+            name: "scripted-model",
+            dependencies: ["ScriptedModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/ScriptedModelServer"
+        ),
         .target(
             name: "ScriptedModel",
             dependencies: [

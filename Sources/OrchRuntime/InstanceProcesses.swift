@@ -29,9 +29,24 @@ public protocol InstanceProcesses: Sendable {
     func stop(_ instance: InstanceName) async
     /// Stops every instance.
     func stop() async
+    /// Types a line into an instance's pane and presses Enter.
+    /// - Parameters:
+    ///   - text: one line.
+    ///   - instance: the instance.
+    /// - Throws: when its session is gone.
+    func type(_ text: String, into instance: InstanceName) async throws
 }
 
 extension Fleet: InstanceProcesses {
+    /// Pastes into the instance's tmux pane (its container's Claude reads it) and submits.
+    /// - Parameters:
+    ///   - text: one line.
+    ///   - instance: the instance.
+    /// - Throws: ``RuntimeError`` when its session is gone.
+    public func type(_ text: String, into instance: InstanceName) async throws {
+        try await tmux.paste("\(instance)", text)
+    }
+
     /// Every session's pane.
     /// - Throws: ``RuntimeError`` when tmux cannot run.
     /// The exit status of a dead pane is its container's: `docker attach`

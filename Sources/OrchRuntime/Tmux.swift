@@ -94,6 +94,23 @@ public struct Tmux: Sendable {
         if submit { try await tmux(["send-keys", "-t", target(name), "Enter"]) }
     }
 
+    /// Pastes text into a session's pane as one bracketed paste, waits, then presses Enter.
+    ///
+    /// Typed key by key, a long line arrives as a burst that Claude Code's input
+    /// takes for a paste, and an Enter sent right behind it becomes a newline in
+    /// the input instead of submitting it.
+    /// - Parameters:
+    ///   - name: the session's name.
+    ///   - text: what to paste.
+    ///   - pause: the wait between the paste and Enter.
+    /// - Throws: ``RuntimeError`` when the session is gone.
+    public func paste(_ name: String, _ text: String, pause: Duration = .milliseconds(300)) async throws {
+        let buffer = "orch-\(name)"
+        try await tmux(["set-buffer", "-b", buffer, "--", text, ";", "paste-buffer", "-p", "-d", "-b", buffer, "-t", target(name)])
+        try await Task.sleep(for: pause)
+        try await tmux(["send-keys", "-t", target(name), "Enter"])
+    }
+
     /// What the session's pane shows now.
     /// - Parameters:
     ///   - name: the session's name.

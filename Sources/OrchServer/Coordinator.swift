@@ -13,28 +13,48 @@ public struct Coordinator: HookHandler {
     let board: InstanceBoard
     let layout: StateLayout
     let logger: Logger
+    let flow: TaskFlow?
 
     /// - Parameters:
     ///   - board: the live view of the instances.
     ///   - layout: the state directory (instance homes).
+    ///   - flow: the task flow that answers Stop hooks; nil records events only.
     ///   - logger: where problems go.
-    public init(board: InstanceBoard, layout: StateLayout, logger: Logger) {
+    public init(board: InstanceBoard, layout: StateLayout, flow: TaskFlow? = nil, logger: Logger) {
         self.board = board
+        self.flow = flow
         self.layout = layout
         self.logger = logger
     }
 
-    /// Records the event; every event is allowed to go on as Claude wants.
+    /// Records the event and lets the task flow answer it: a Stop may get the
+    /// next task (or the manager's notices) as a `block`; everything else goes on as Claude wants.
     /// - Parameters:
     ///   - event: the event.
     public func handle(_ event: HookEvent) async -> HookReply {
         await board.record(event)
-        if event.name == .sessionStart, let session = event.sessionID {
-            do {
-                try InstanceHome(instance: event.instance, layout: layout).recordSession(session)
-            } catch {
-                logger.warning("cannot record the session of \(event.instance): \(error)")
+        switch event.name {
+        case .sessionStart:
+            if let session = event.sessionID {
+                do {
+                    try InstanceHome(instance: event.instance, layout: layout).recordSession(session)
+                } catch {
+                    logger.warning("cannot record the session of \(event.instance): \(error)")
+                }
             }
+        case .stop:
+            guard let flow else { break }
+            switch event.instance {
+            case .manager: return await flow.managerStopped()
+            case .worker(let worker): return await flow.workerStopped(worker)
+            }
+        case .userPromptSubmit:
+            await flow?.promptSubmitted(event.instance, prompt: event.string("prompt") ?? "")
+        case .notification:
+            // Claude says it has waited for input a while: a stop orch did not see (it was down) left it idle.
+            if event.string("notification_type") == "idle_prompt" { await flow?.becameIdle(event.instance) }
+        case .stopFailure, .sessionEnd:
+            break
         }
         return .none
     }

@@ -46,4 +46,20 @@ public actor EventLog {
         data.append(0x0A)
         handle.write(data)
     }
+
+    /// Each instance's last entry among `kinds`, read from a log file (for a server that starts
+    /// where an earlier one stopped).
+    /// - Parameters:
+    ///   - file: the log file.
+    ///   - kinds: the entries that count.
+    public static func lastEntries(in file: String, among kinds: Set<String>) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: file) else { return [:] }
+        var last: [String: String] = [:]
+        for line in data.split(separator: 0x0A) {
+            guard let entry = try? JSONDecoder().decode([String: String].self, from: Data(line)),
+                  let kind = entry["event"], kinds.contains(kind), let instance = entry["instance"] else { continue }
+            last[instance] = kind
+        }
+        return last
+    }
 }

@@ -12,6 +12,10 @@ import OrchCore
 public actor InstanceBoard {
     private var statuses: [InstanceName: InstanceStatus]
     private var startWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The instances have been launched.
+    public private(set) var isLaunched = false
+    /// Instances whose sessions outlived an earlier server (known once launched).
+    public private(set) var adopted: Set<InstanceName> = []
 
     /// - Parameters:
     ///   - instances: every instance.
@@ -42,6 +46,24 @@ public actor InstanceBoard {
         }
         statuses[event.instance] = status
         resumeStartWaitersIfDone()
+    }
+
+    /// Records that the instances were launched.
+    /// - Parameters:
+    ///   - adopted: those whose sessions outlived an earlier server.
+    public func markLaunched(adopted: Set<InstanceName>) {
+        self.adopted = adopted
+        isLaunched = true
+    }
+
+    /// Whether an instance is up: not waiting for a restart, not failed.
+    /// - Parameters:
+    ///   - instance: the instance.
+    public func isRunning(_ instance: InstanceName) -> Bool {
+        switch statuses[instance]?.health {
+        case .running, .starting: true
+        default: false
+        }
     }
 
     /// One instance's status.

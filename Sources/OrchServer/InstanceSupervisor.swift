@@ -80,6 +80,7 @@ public actor InstanceSupervisor: Service {
             await board.update(instance) { $0.health = .running }
             logger.info("kept \(instance): its session outlived the previous server")
         }
+        await board.markLaunched(adopted: processes.adopted)
         return processes
     }
 
@@ -191,6 +192,16 @@ public actor InstanceSupervisor: Service {
         }
         logger.notice("\(instance) restarted (\(reason)); \(session.map { "resuming session \($0)" } ?? "no session to resume: fresh start")")
         await events?.append("restart", instance: instance, ["reason": reason, "session_id": session ?? ""])
+    }
+
+    /// Types a line into a running instance's pane.
+    /// - Parameters:
+    ///   - text: one line.
+    ///   - instance: the instance.
+    /// - Throws: when the instances are not launched or its session is gone.
+    public func type(_ text: String, into instance: InstanceName) async throws {
+        guard let processes else { throw OrchError.failure("the instances are not running") }
+        try await processes.type(text, into: instance)
     }
 
     /// The first instruction of a resumed conversation.

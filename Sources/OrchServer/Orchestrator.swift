@@ -79,10 +79,7 @@ public struct Orchestrator: Sendable {
         let events = try EventLog(file: layout.logs + "/events.jsonl")
         let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
         let board = InstanceBoard(instances: workspace.instances)
-        let coordinator = Coordinator(board: board, layout: layout, logger: logger)
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
-        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, logger: logger)
-            .application(onRunning: { listeningContinuation.finish() })
         let endpoint = ServerEndpoint(socketPath: socketPath, tokens: Dictionary(uniqueKeysWithValues: workspace.instances.compactMap { instance in
             tokens.token(for: instance).map { (instance, $0) }
         }))
@@ -98,8 +95,14 @@ public struct Orchestrator: Sendable {
                 orchBinary: Self.runningExecutable(), server: endpoint)
         }
         let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
+        let flow = TaskFlow(repository: layout.clone, target: workspace.target, workerCount: config.workerCount, layout: layout,
+                            typer: { instance, text in try await supervisor.type(text, into: instance) },
+                            board: board, events: events, logger: logger)
+        let coordinator = Coordinator(board: board, layout: layout, flow: flow, logger: logger)
+        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, logger: logger)
+            .application(onRunning: { listeningContinuation.finish() })
         // The supervisor is last so that it stops first: containers end before the receiver goes.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: supervisor)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: flow), .init(service: supervisor)], logger: logger))
         enum Ended { case services, shutdownRequested }
         try await withThrowingTaskGroup(of: Ended.self) { tasks in
             tasks.addTask {

@@ -43,11 +43,13 @@ public final class ScriptedModelServer: Sendable {
             let key = request.headers[HTTPField.Name("x-api-key")!]
                 ?? request.headers[.authorization].map { $0.replacingOccurrences(of: "Bearer ", with: "") } ?? ""
             let messages = json["messages"] as? [[String: Any]] ?? []
-            let turns = messages.filter { $0["role"] as? String == "assistant" }.count
             let hasTools = !((json["tools"] as? [Any]) ?? []).isEmpty
             let stream = json["stream"] as? Bool ?? false
             // Side requests (titles, summaries) carry no tools: they get text, not a step.
-            let step = hasTools ? script.step(key: key, assistantTurns: turns) : .text("Scripted.")
+            let step = hasTools ? script.step(key: key, messages: messages) : .text("Scripted.")
+            if hasTools, let dump = ProcessInfo.processInfo.environment["SCRIPTED_MODEL_DUMP"] {
+                try? Data(buffer: body).write(to: URL(fileURLWithPath: "\(dump)/\(Date().timeIntervalSince1970)-\(key.suffix(6)).json"))
+            }
             await log.record(key: key, step: step, streaming: stream)
             return try await respond(step, streaming: stream)
         }

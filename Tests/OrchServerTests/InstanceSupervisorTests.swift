@@ -42,6 +42,7 @@ final class ShellInstances: InstanceProcesses, @unchecked Sendable {
     }
     func stop(_ instance: InstanceName) async { try? await tmux.killSession("\(instance)") }
     func stop() async { try? await tmux.killServer() }
+    func type(_ text: String, into instance: InstanceName) async throws { try await tmux.type("\(instance)", text) }
 }
 
 @Suite struct InstanceSupervisorTests {

@@ -1,0 +1,144 @@
+import Foundation
+import GitKit
+import OrchCore
+import OrchRuntime
+import ScriptedModel
+import Testing
+import TestSupport
+
+/// The task flow end to end: the demo project, the real Claude Code in containers,
+/// the demo's scripted model playing manager and workers.
+@Suite(.serialized) struct TaskFlowTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let instances = ["manager", "worker-1", "worker-2", "worker-3"]
+
+    /// A run of the demo project: origin repository, credentials, config, the scripted model.
+    struct Run {
+        let dir: ScratchDirectory
+        let server: ScriptedModelServer
+        let project: String
+        let taskCount: Int
+
+        init() async throws {
+            dir = ScratchDirectory()
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+            var files: [String: String] = [:]
+            for name in ["PROJECT_DIRECTION.md", "shared.txt", "README.md"] {
+                files[name] = try String(contentsOfFile: "\(packageRoot)/demo/project/\(name)", encoding: .utf8)
+            }
+            taskCount = files["PROJECT_DIRECTION.md"]!.split(separator: "\n").filter { $0.first?.isNumber == true }.count
+            try Fixtures.repository(at: dir("origin"), files: files)
+            var credentials: [String: String] = [:]
+            for (index, instance) in instances.enumerated() {
+                credentials["creds/\(index).json"] = #"{"env": {"ANTHROPIC_API_KEY": "sk-ant-demo-\#(instance)-0123456789abcdef"}}"#
+            }
+            try Fixtures.write(credentials, in: dir.path)
+            let script = try ModelScript(json: Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/demo/model.json")), file: "demo/model.json")
+            server = try await ScriptedModelServer.start(script)
+            try Fixtures.write(["config/orchestrator.json": """
+                {"repositoryUrl": "\(dir("origin"))", "workerCount": 3, "claudeConfigs": "\(dir("creds"))/*.json",
+                 "image": "orch-claude-test:latest", "network": "host",
+                 "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)", "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
+                         "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.com"},
+                 "health": {"checkSeconds": 1, "backoffSeconds": 0.5}}
+                """], in: dir.path)
+            project = Fleet.projectName(for: StateLayout(root: dir("state")))
+        }
+
+        func startServe() throws -> Process {
+            let serve = Process()
+            serve.executableURL = URL(fileURLWithPath: orchExecutable)
+            serve.arguments = ["serve", "--config", dir("config"), "--state", dir("state")]
+            if !FileManager.default.fileExists(atPath: dir("serve.out")) {
+                _ = FileManager.default.createFile(atPath: dir("serve.out"), contents: nil)
+            }
+            let output = FileHandle(forUpdatingAtPath: dir("serve.out"))!
+            output.seekToEndOfFile()
+            serve.standardOutput = output
+            serve.standardError = output
+            try serve.run()
+            return serve
+        }
+
+        /// The target's tasks: merged ones and all.
+        func ledger() -> TaskLedger? {
+            guard let repository = try? Repository.open(at: dir("state", "repo.git")) else { return nil }
+            return try? TaskLedger(repository: repository, target: "main")
+        }
+
+        func waitUntilMerged(atLeast count: Int, seconds: Double) async throws -> Bool {
+            try await ServeTests.waitUntil(seconds) {
+                guard let ledger = ledger() else { return false }
+                return ledger.tasks.count == taskCount && ledger.counts[.merged, default: 0] >= count
+            }
+        }
+
+        func stop(_ serve: Process) async throws {
+            kill(serve.processIdentifier, SIGTERM)
+            let stopping = Date()
+            while serve.isRunning && Date().timeIntervalSince(stopping) < 15 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(serve.terminationStatus == 0)
+        }
+
+        func cleanUp(_ serve: Process?) async {
+            if let serve, serve.isRunning { kill(serve.processIdentifier, SIGKILL) }
+            _ = try? run("tmux", ["-L", project, "kill-server"])
+            _ = try? run("docker", ["rm", "-f"] + instances.map { "\(project)-\($0)" })
+            await server.stop()
+        }
+
+        var serveOutput: String { (try? String(contentsOfFile: dir("serve.out"), encoding: .utf8)) ?? "" }
+
+        /// Every task merged once: each trailer in exactly one commit of the target, each task ticked.
+        func expectEveryTaskMergedOnce() throws {
+            let repository = try Repository.open(at: dir("state", "repo.git"))
+            let main = try #require(try repository.branchTip("main"))
+            let trailers = try repository.commits(from: main, excluding: nil).flatMap { $0.trailerValues("Orch-Task") }
+            let state = try #require(self.ledger())
+            #expect(state.tasks.count == taskCount)
+            for task in state.tasks {
+                #expect(task.state == .merged, "\(task.id) is \(task.state)")
+                #expect(trailers.filter { $0 == task.id.description }.count == 1, "\(task.id) committed \(trailers.filter { $0 == task.id.description }.count) times")
+            }
+        }
+    }
+
+    @Test func theManagerPlansWorkersNeverIdleAConflictIsResolvedAndEveryTaskIsMergedOnce() async throws {
+        let run = try await Run()
+        let serve = try run.startServe()
+        try await withCleanup {
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 300)
+            #expect(finished, "merged: \(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+
+            // Both sides of the conflict are on the target: worker-2 resolved it, the manager merged it.
+            let repository = try Repository.open(at: run.dir("state", "repo.git"))
+            let main = try #require(try repository.branchTip("main"))
+            let shared = try #require(try repository.readFile("shared.txt", at: main))
+            let text = String(decoding: shared, as: UTF8.self)
+            #expect(text.contains("alpha") && text.contains("beta"), "\(text)")
+            let events = ServeTests.events(run.dir)
+            #expect(events.contains { $0["event"] == "notified" && $0["notices"]?.contains("conflict:worker-2") == true }, "\(events)")
+            #expect(events.contains { $0["event"] == "notified" && $0["notices"]?.contains("resolved:worker-2") == true })
+            // Each notice reached the manager exactly once.
+            let keys = events.filter { $0["event"] == "notified" }.flatMap { ($0["notices"] ?? "").split(separator: " ") }
+            #expect(keys.count == Set(keys).count, "\(keys)")
+            // Tasks went out through Stop hooks; none was worked on by two workers.
+            #expect(events.contains { $0["event"] == "delivered" && $0["by"] == "stop-hook" })
+
+            // Everyone is idle now: a task assigned from outside is typed into its worker's pane (taken at the
+            // first attempt), and its done notice into the manager's, which merges it.
+            let assigned = try TestSupport.run(orchExecutable, ["assign", "--repo", run.dir("state", "repo.git"), "--worker", "3", "Write the roadmap"])
+            #expect(assigned.status == 0, "\(assigned.stderr)")
+            let merged = try await ServeTests.waitUntil(90) { run.ledger()?.task(TaskID(run.taskCount + 1))?.state == .merged }
+            #expect(merged, "\(ServeTests.events(run.dir).suffix(20))\n\(run.serveOutput)")
+            let later = ServeTests.events(run.dir)
+            let typed = later.filter { $0["event"] == "delivered" && $0["by"] == "pane" }
+            #expect(typed.contains { $0["task"] == TaskID(run.taskCount + 1).description && $0["attempts"] == "1" }, "\(typed)")
+            #expect(later.contains { $0["event"] == "notified" && $0["by"] == "pane" && $0["notices"]?.contains("done:\(TaskID(run.taskCount + 1))") == true })
+            try await run.stop(serve)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+}
