@@ -41,22 +41,28 @@ public struct HookClient: Sendable {
     ///   - event: the event's name, as in the request path.
     ///   - body: the hook's JSON, as Claude Code gave it.
     public func send(event: String, body: [UInt8]) async -> Outcome {
-        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
-        do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.init(timeout))
-                .connect(unixDomainSocketPath: socketPath) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                    }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>?
+        var lastError = ""
+        // A server restarting (after a crash, say) is back within a second or two:
+        // keep trying to connect until the deadline rather than lose this event.
+        while channel == nil {
+            do {
+                channel = try await connect(timeout: timeout - (clock.now - start))
+            } catch {
+                lastError = "\(error)"
+                guard clock.now - start + Self.retryPause < timeout else {
+                    return .unreachable("cannot connect to \(socketPath): \(lastError)")
                 }
-        } catch {
-            return .unreachable("cannot connect to \(socketPath): \(error)")
+                try? await Task.sleep(for: Self.retryPause)
+            }
         }
+        guard let channel else { return .unreachable("cannot connect to \(socketPath): \(lastError)") }
+        let remaining = timeout - (clock.now - start)
         // Closing the channel ends the exchange however far it got.
         let deadline = Task {
-            try await Task.sleep(for: timeout)
+            try await Task.sleep(for: remaining)
             try? await channel.channel.close()
         }
         defer { deadline.cancel() }
@@ -85,5 +91,18 @@ public struct HookClient: Sendable {
         } catch {
             return .unreachable("no reply from \(socketPath): \(error)")
         }
+    }
+
+    static let retryPause = Duration.milliseconds(100)
+
+    private func connect(timeout: Duration) async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.init(timeout))
+            .connect(unixDomainSocketPath: socketPath) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
     }
 }

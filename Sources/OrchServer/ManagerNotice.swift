@@ -55,6 +55,7 @@ public struct NoticeRecord: Sendable {
     public mutating func insert(_ delivered: some Sequence<String>) throws {
         keys.formUnion(delivered)
         let data = try JSONEncoder().encode(keys.sorted())
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try data.write(to: URL(fileURLWithPath: file), options: .atomic)
     }
 }

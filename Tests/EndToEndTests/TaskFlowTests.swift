@@ -19,7 +19,9 @@ import TestSupport
         let project: String
         let taskCount: Int
 
-        init() async throws {
+        /// - Parameters:
+        ///   - taskSeconds: how long each worker's turn on a task takes (a `sleep` before its work).
+        init(taskSeconds: Int = 0) async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -33,7 +35,8 @@ import TestSupport
                 credentials["creds/\(index).json"] = #"{"env": {"ANTHROPIC_API_KEY": "sk-ant-demo-\#(instance)-0123456789abcdef"}}"#
             }
             try Fixtures.write(credentials, in: dir.path)
-            let script = try ModelScript(json: Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/demo/model.json")), file: "demo/model.json")
+            var script = try ModelScript(json: Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/demo/model.json")), file: "demo/model.json")
+            if taskSeconds > 0 { script.rules["*"]!.insert(ModelRule(match: "Orch-Task: T-[0-9]+", bash: "sleep \(taskSeconds)"), at: 0) }
             server = try await ScriptedModelServer.start(script)
             try Fixtures.write(["config/orchestrator.json": """
                 {"repositoryUrl": "\(dir("origin"))", "workerCount": 3, "claudeConfigs": "\(dir("creds"))/*.json",
@@ -136,6 +139,30 @@ import TestSupport
             let typed = later.filter { $0["event"] == "delivered" && $0["by"] == "pane" }
             #expect(typed.contains { $0["task"] == TaskID(run.taskCount + 1).description && $0["attempts"] == "1" }, "\(typed)")
             #expect(later.contains { $0["event"] == "notified" && $0["by"] == "pane" && $0["notices"]?.contains("done:\(TaskID(run.taskCount + 1))") == true })
+            try await run.stop(serve)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+
+    @Test func killDashNineOfTheServerInTheMiddleOfARunThenServeAgainCompletesItWithEveryTaskMergedOnce() async throws {
+        let run = try await Run(taskSeconds: 2)
+        var serve = try run.startServe()
+        try await withCleanup {
+            let started = try await run.waitUntilMerged(atLeast: 1, seconds: 120)
+            #expect(started, "\(run.serveOutput)")
+            let before = try #require(run.ledger())
+            #expect(before.counts[.merged, default: 0] < run.taskCount, "the run was over before the kill: \(before.counts)")
+            kill(serve.processIdentifier, SIGKILL)
+            serve.waitUntilExit()
+            // Its containers work on; the next server adopts them and finishes the run.
+            serve = try run.startServe()
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 240)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+            #expect(run.serveOutput.contains("kept worker-1"), "\(run.serveOutput)")
+            let keys = ServeTests.events(run.dir).filter { $0["event"] == "notified" }.flatMap { ($0["notices"] ?? "").split(separator: " ") }
+            #expect(keys.count == Set(keys).count, "a notice reached the manager twice: \(keys)")
             try await run.stop(serve)
         } cleanup: {
             await run.cleanUp(serve)

@@ -21,13 +21,34 @@ import TestSupport
         }
     }
 
-    @Test func withNoServerItPrintsNothingAndExitsZero() async throws {
+    @Test func withNoServerItPrintsNothingAndExitsZeroAfterTryingForFiveSeconds() async throws {
         let dir = ScratchDirectory()
+        let started = Date()
         let missing = try await runDetached(orchExecutable, ["hook", "Stop"], environment: ["ORCH_SOCKET": dir("none.sock"), "ORCH_TOKEN": "t"], input: "{}")
+        let elapsed = Date().timeIntervalSince(started)
         #expect(missing.status == 0 && missing.stdout.isEmpty)
+        #expect(elapsed >= 4.5 && elapsed < 20, "gave up after \(elapsed) s")
         let unset = try await runDetached(orchExecutable, ["hook", "Stop"], environment: ["ORCH_SOCKET": "", "ORCH_TOKEN": ""], input: "{}")
         #expect(unset.status == 0 && unset.stdout.isEmpty)
         #expect(unset.stderr.contains("ORCH_SOCKET or ORCH_TOKEN is not set"))
+    }
+
+    @Test func aServerThatComesBackWithinFiveSecondsGetsTheEvent() async throws {
+        let dir = ScratchDirectory()
+        let token = try InstanceTokens.loadOrCreate(file: dir("run", "tokens.json"), instances: InstanceName.all(workerCount: 2)).token(for: .worker(2))!
+        let hook = Task {
+            try await runDetached(orchExecutable, ["hook", "Stop"], environment: ["ORCH_SOCKET": dir("run", "orch.sock"), "ORCH_TOKEN": token],
+                                  input: #"{"session_id": "s", "hook_event_name": "Stop", "stop_hook_active": false}"#)
+        }
+        try await Task.sleep(for: .seconds(1.5))
+        let receiver = try await RunningReceiver.start(in: dir)
+        try await withCleanup {
+            let result = try await hook.value
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("T-0002"), "\(result.stderr)")
+        } cleanup: {
+            await receiver.stop()
+        }
     }
 
     @Test func aServerThatDoesNotAnswerIsGivenUpAfterFiveSeconds() async throws {
