@@ -69,7 +69,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "orch-bench",
-            dependencies: ["GitKit", "OrchCore", "ScriptedModel"],
+            dependencies: ["GitKit", "OrchCore", "OrchServer", "ScriptedModel", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/OrchBench"
         ),
         .executableTarget(

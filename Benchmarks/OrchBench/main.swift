@@ -134,6 +134,21 @@ func measure(_ dataset: Dataset) throws -> [Row] {
     return rows
 }
 
+if arguments.dropFirst().first == "hooks" {
+    // `orch-bench hooks`: issue #4's receiver figures.
+    try await benchmarkHooks(work: work)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
+if arguments.dropFirst().first == "flow" {
+    // `orch-bench flow [SECONDS]`: issue #4's flow figures from a demo run (needs Docker and the test image).
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    try await benchmarkFlow(work: work, packageRoot: packageRoot, taskSeconds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 5)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
 if arguments.dropFirst().first == "serve" {
     // `orch-bench serve [N …]`: issue #3's start-up figures (needs Docker and the test image).
     let counts = arguments.dropFirst(2).compactMap { Int($0) }

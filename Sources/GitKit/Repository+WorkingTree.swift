@@ -130,6 +130,8 @@ extension Repository {
     private func stagedPaths(against commit: ObjectID) throws -> Set<String> {
         var index: OpaquePointer?
         try check(git_repository_index(&index, pointer), "read index")
+        // A long-lived handle keeps the index it read first; git in the worktree may have written it since.
+        try check(git_index_read(index, 0), "read index")
         defer { git_index_free(index) }
         return try withTree(ofCommit: commit) { tree in
             var diff: OpaquePointer?
@@ -160,6 +162,7 @@ extension Repository {
             try check(git_tree_lookup(&baselineTree, pointer, &baselineTreeID), operation)
         } else {
             try check(git_repository_index(&baselineIndex, pointer), operation)
+            try check(git_index_read(baselineIndex, 0), operation)
         }
         defer {
             git_tree_free(baselineTree)

@@ -59,34 +59,76 @@ public struct TaskLedger: Sendable, Equatable {
     ///   - target: the target branch.
     /// - Throws: ``OrchError`` when the target is missing or a task list is malformed; ``GitError`` when git fails.
     public init(repository: Repository, target: String) throws {
-        guard let tip = try repository.branchTip(target) else {
-            throw OrchError.usage("no target branch \(target) in \(repository.displayPath)")
-        }
-        let board: TaskBoard
-        do {
-            board = try TaskBoard(TreeSnapshot(tree: repository.treeID(ofCommit: tip), in: repository))
-        } catch let error as TaskListError {
-            throw OrchError.usage("\(target): \(error)")
-        }
-        let delivered = Set(try repository.references(withPrefix: Self.deliveredPrefix).keys.map { String($0.dropFirst(Self.deliveredPrefix.count)) })
-        let failed = Set(try repository.references(withPrefix: Self.failedPrefix).keys.map { String($0.dropFirst(Self.failedPrefix.count)) })
+        let tip = try Self.targetTip(repository: repository, target: target)
+        let board = try Self.board(at: tip, repository: repository, target: target)
         var done: Set<TaskID> = []
         for worker in board.lists.keys {
-            guard let branchTip = try repository.branchTip("orch/worker-\(worker)") else { continue }
-            for commit in try repository.commits(from: branchTip, excluding: tip) {
-                done.formUnion(commit.trailerValues(BranchMerge.taskTrailer).compactMap { TaskID($0) })
-            }
+            done.formUnion(try Self.finished(onBranchOf: worker, targetTip: tip, repository: repository))
         }
-        targetTip = tip
+        self.init(targetTip: tip, board: board, done: done, marks: try Marks(repository: repository))
+    }
+
+    /// Puts the state together from parts read earlier (a server caches them between hook events).
+    /// - Parameters:
+    ///   - targetTip: the target's tip.
+    ///   - board: the task lists at that tip.
+    ///   - done: the tasks whose trailers are on worker branches but not on the target.
+    ///   - marks: the delivered and failed records.
+    public init(targetTip: ObjectID, board: TaskBoard, done: Set<TaskID>, marks: Marks) {
+        self.targetTip = targetTip
         tasks = board.tasks.map { worker, task in
             let state: State
             if task.isDone { state = .merged }
             else if done.contains(task.id) { state = .done }
-            else if failed.contains(task.id.description) { state = .failed }
-            else if delivered.contains(task.id.description) { state = .delivered }
+            else if marks.failed.contains(task.id) { state = .failed }
+            else if marks.delivered.contains(task.id) { state = .delivered }
             else { state = .queued }
             return Task(id: task.id, worker: worker, text: task.text, state: state)
         }
+    }
+
+    /// The records under `refs/orch/`: which tasks were handed over, which failed.
+    public struct Marks: Sendable, Equatable {
+        /// Tasks handed to their worker.
+        public var delivered: Set<TaskID>
+        /// Tasks orch gave up on.
+        public var failed: Set<TaskID>
+
+        /// Reads them.
+        /// - Parameters:
+        ///   - repository: the repository.
+        /// - Throws: ``GitError`` when the references cannot be listed.
+        public init(repository: Repository) throws {
+            delivered = Set(try repository.references(withPrefix: TaskLedger.deliveredPrefix).keys.compactMap { TaskID($0.dropFirst(TaskLedger.deliveredPrefix.count)) })
+            failed = Set(try repository.references(withPrefix: TaskLedger.failedPrefix).keys.compactMap { TaskID($0.dropFirst(TaskLedger.failedPrefix.count)) })
+        }
+    }
+
+    /// The target's tip.
+    /// - Throws: ``OrchError`` when the target is missing.
+    public static func targetTip(repository: Repository, target: String) throws -> ObjectID {
+        guard let tip = try repository.branchTip(target) else {
+            throw OrchError.usage("no target branch \(target) in \(repository.displayPath)")
+        }
+        return tip
+    }
+
+    /// The task lists at a commit of the target.
+    /// - Throws: ``OrchError`` when a list is malformed.
+    public static func board(at tip: ObjectID, repository: Repository, target: String) throws -> TaskBoard {
+        do {
+            return try TaskBoard(TreeSnapshot(tree: repository.treeID(ofCommit: tip), in: repository))
+        } catch let error as TaskListError {
+            throw OrchError.usage("\(target): \(error)")
+        }
+    }
+
+    /// The tasks whose trailers are on a worker's branch but not on the target.
+    /// - Throws: ``GitError`` when the history cannot be read.
+    public static func finished(onBranchOf worker: Int, targetTip: ObjectID, repository: Repository) throws -> Set<TaskID> {
+        guard let branchTip = try repository.branchTip("orch/worker-\(worker)") else { return [] }
+        return Set(try repository.commits(from: branchTip, excluding: targetTip)
+            .flatMap { $0.trailerValues(BranchMerge.taskTrailer) }.compactMap { TaskID($0) })
     }
 
     /// A worker's tasks, in list order.

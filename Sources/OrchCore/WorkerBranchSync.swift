@@ -42,7 +42,16 @@ public struct WorkerBranchSync: Sendable {
     /// - Returns: what happened.
     /// - Throws: ``OrchError`` when a branch is missing; ``GitError`` when git fails.
     public func update(branch: String, worktree: String) throws -> Outcome {
-        let repository = try Repository.open(at: worktree)
+        try update(branch: branch, in: Repository.open(at: worktree))
+    }
+
+    /// Merges the target into the branch checked out in `repository`'s working tree.
+    /// - Parameters:
+    ///   - branch: the worker's branch.
+    ///   - repository: the worker's worktree, opened.
+    /// - Returns: what happened.
+    /// - Throws: ``OrchError`` when a branch is missing; ``GitError`` when git fails.
+    public func update(branch: String, in repository: Repository) throws -> Outcome {
         guard let targetTip = try repository.branchTip(target) else {
             throw OrchError.usage("no target branch \(target) in \(repository.displayPath)")
         }

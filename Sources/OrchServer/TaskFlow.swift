@@ -50,6 +50,8 @@ public actor TaskFlow: Service {
         var conflictedAt: ObjectID?
         /// The target tip its branch was last brought up to date with.
         var syncedWith: ObjectID?
+        /// Its branch's tip right after that, when it held the target then.
+        var syncedBranchTip: ObjectID?
         /// Stops in a row with its branch still conflicting with the target.
         var conflictReminders = 0
     }
@@ -80,6 +82,14 @@ public actor TaskFlow: Service {
     let sync: WorkerBranchSync
 
     var repository: Repository?
+    /// Parts of the ledger, kept between events: the lists parse once per target tip, a branch's
+    /// trailers once per pair of tips, and the marks are read once (only this flow writes them).
+    var boardCache: (tip: ObjectID, board: TaskBoard)?
+    var finishedCache: [Int: (branchTip: ObjectID?, targetTip: ObjectID, finished: Set<TaskID>)] = [:]
+    var marks: TaskLedger.Marks?
+    var worktrees: [Int: Repository] = [:]
+    var writes: [Task<Void, Never>] = []
+    let writer: MarkWriter
     var workers: [Int: WorkerState] = [:]
     var managerIdle = false
     var managerTyped: (keys: [String], typed: Typed)?
@@ -113,6 +123,7 @@ public actor TaskFlow: Service {
         self.events = events
         self.logger = logger
         self.sync = WorkerBranchSync(target: target)
+        self.writer = MarkWriter(repository: repository, logger: logger)
         self.record = NoticeRecord(file: layout.run + "/notices.json")
         for worker in 1...max(workerCount, 1) where worker <= workerCount {
             workers[worker] = WorkerState()
@@ -127,6 +138,7 @@ public actor TaskFlow: Service {
                 try? await Task.sleep(for: .seconds(self.policy.pollSeconds))
             }
         }
+        await settle()
     }
 
     // MARK: Hook events
@@ -154,13 +166,14 @@ public actor TaskFlow: Service {
             }
             let synced = syncBranch(worker, ledger: ledger)
             if let next = ledger.current(of: worker) {
-                try TaskLedger.markDelivered(next.id, at: ledger.targetTip, in: repo())
+                markDelivered(next.id, at: ledger.targetTip)
                 await events?.append("delivered", instance: .worker(worker), ["task": next.id.description, "by": "stop-hook"])
                 return .block(Self.taskInstruction(next, branch: branch, target: target, sync: synced, resumed: next.state == .delivered))
             }
             if let instruction = Self.syncInstruction(synced, branch: branch, target: target) {
                 workers[worker]!.conflictReminders += 1
                 if workers[worker]!.conflictReminders <= policy.reminders {
+                    await events?.append("sync-reminder", instance: .worker(worker), ["outcome": Self.describe(synced), "count": String(workers[worker]!.conflictReminders)])
                     return .block("Before anything else: \(instruction) Then stop.")
                 }
             } else {
@@ -211,11 +224,7 @@ public actor TaskFlow: Service {
             guard let typed = workers[worker]!.typed, prompt.contains(typed.marker) else { return }
             workers[worker]!.typed = nil
             if let task = typed.task {
-                do {
-                    if let tip = try repo().branchTip(target) { try TaskLedger.markDelivered(task, at: tip, in: repo()) }
-                } catch {
-                    logger.error("cannot record the delivery of \(task): \(error)")
-                }
+                if let tip = try? repo().branchTip(target) { markDelivered(task, at: tip) }
                 await events?.append("delivered", instance: instance, ["task": task.description, "by": "pane", "attempts": String(typed.attempts)])
             }
         }
@@ -311,6 +320,15 @@ public actor TaskFlow: Service {
 
     static func branch(_ worker: Int) -> String { "orch/worker-\(worker)" }
 
+    static func describe(_ outcome: WorkerBranchSync.Outcome) -> String {
+        switch outcome {
+        case .upToDate: "up to date"
+        case .updated: "updated"
+        case .conflicted(let paths): "conflicted in \(paths.joined(separator: ", "))"
+        case .blockedByLocalChanges(let message): "blocked by local changes: \(message)"
+        }
+    }
+
     func repo() throws -> Repository {
         if let repository { return repository }
         let opened = try Repository.open(at: repositoryPath)
@@ -319,8 +337,49 @@ public actor TaskFlow: Service {
     }
 
     func readLedger() throws -> TaskLedger {
-        try TaskLedger(repository: repo(), target: target)
+        let repository = try repo()
+        let tip = try TaskLedger.targetTip(repository: repository, target: target)
+        let board: TaskBoard
+        if let cached = boardCache, cached.tip == tip {
+            board = cached.board
+        } else {
+            board = try TaskLedger.board(at: tip, repository: repository, target: target)
+            boardCache = (tip, board)
+        }
+        var done: Set<TaskID> = []
+        for worker in board.lists.keys {
+            let branchTip = try repository.branchTip(Self.branch(worker))
+            if let cached = finishedCache[worker], cached.branchTip == branchTip, cached.targetTip == tip {
+                done.formUnion(cached.finished)
+            } else {
+                let finished = try TaskLedger.finished(onBranchOf: worker, targetTip: tip, repository: repository)
+                finishedCache[worker] = (branchTip, tip, finished)
+                done.formUnion(finished)
+            }
+        }
+        if marks == nil { marks = try TaskLedger.Marks(repository: repository) }
+        return TaskLedger(targetTip: tip, board: board, done: done, marks: marks!)
     }
+
+    /// Records a delivery: at once in memory, in git right after the reply goes out.
+    ///
+    /// A ref write costs most of a millisecond on ext4 and the record only decides
+    /// whether a worker's next Stop gets a reminder or the same task afresh, so
+    /// it does not hold up the hook. A crash between the two loses only that nuance.
+    func markDelivered(_ task: TaskID, at commit: ObjectID) {
+        if marks == nil { marks = try? TaskLedger.Marks(repository: repo()) }
+        marks?.delivered.insert(task)
+        let writer = writer
+        writes.append(Task { await writer.delivered(task, at: commit) })
+    }
+
+    /// Waits until the records written after replies are in git.
+    public func settle() async {
+        let pending = writes
+        writes = []
+        for write in pending { await write.value }
+    }
+
 
     /// Queues the notices the ledger calls for (done and failed tasks) and the resolved conflicts.
     func noteChanges(in ledger: TaskLedger) {
@@ -353,9 +412,15 @@ public actor TaskFlow: Service {
 
     func fail(_ task: TaskLedger.Task, reason: String) throws {
         let tip = try repo().branchTip(Self.branch(task.worker)) ?? repo().branchTip(target)!
-        try TaskLedger.markFailed(task.id, at: tip, in: repo())
+        if marks == nil { marks = try TaskLedger.Marks(repository: repo()) }
+        marks?.failed.insert(task.id)
         logger.error("\(task.id) failed: \(reason)")
-        Task { [events] in await events?.append("task-failed", instance: .worker(task.worker), ["task": task.id.description, "reason": reason]) }
+        // Written after the reply, like deliveries; lost in a crash, the task is only failed again after its reminders.
+        let (writer, events) = (writer, events)
+        writes.append(Task {
+            await writer.failed(task.id, at: tip)
+            await events?.append("task-failed", instance: .worker(task.worker), ["task": task.id.description, "reason": reason])
+        })
     }
 
     /// Brings an idle or stopping worker's branch up to date with the target; notes conflicts and their resolution for the manager.
@@ -363,7 +428,23 @@ public actor TaskFlow: Service {
         let branch = Self.branch(worker)
         let outcome: WorkerBranchSync.Outcome
         do {
-            outcome = try sync.update(branch: branch, worktree: layout.worktree(.worker(worker)))
+            // Neither side moved since the branch last held the target: nothing to merge, no history to walk.
+            if workers[worker]!.syncedWith == ledger.targetTip, let synced = workers[worker]!.syncedBranchTip,
+               try repo().branchTip(branch) == synced {
+                return .upToDate
+            }
+            if worktrees[worker] == nil { worktrees[worker] = try Repository.open(at: layout.worktree(.worker(worker))) }
+            outcome = try sync.update(branch: branch, in: worktrees[worker]!)
+            switch outcome {
+            case .upToDate: workers[worker]!.syncedBranchTip = try repo().branchTip(branch)
+            case .updated(let tip):
+                workers[worker]!.syncedBranchTip = tip
+                // Taking in the target adds no commit of the worker's own: its finished tasks stay as they were.
+                if let cached = finishedCache[worker], cached.targetTip == ledger.targetTip {
+                    finishedCache[worker] = (tip, ledger.targetTip, cached.finished)
+                }
+            case .conflicted, .blockedByLocalChanges: workers[worker]!.syncedBranchTip = nil
+            }
         } catch {
             logger.error("cannot bring \(branch) up to date with \(target): \(error)")
             return .upToDate

@@ -6,6 +6,17 @@ import ScriptedModel
 import Testing
 import TestSupport
 
+enum EventLogReading {
+    /// Each instance's last entry among `kinds`.
+    static func last(_ events: [[String: String]], among kinds: Set<String>) -> [String: String] {
+        var last: [String: String] = [:]
+        for event in events {
+            if let kind = event["event"], kinds.contains(kind), let instance = event["instance"] { last[instance] = kind }
+        }
+        return last
+    }
+}
+
 /// The task flow end to end: the demo project, the real Claude Code in containers,
 /// the demo's scripted model playing manager and workers.
 @Suite(.serialized) struct TaskFlowTests {
@@ -122,13 +133,22 @@ import TestSupport
             #expect(text.contains("alpha") && text.contains("beta"), "\(text)")
             let events = ServeTests.events(run.dir)
             #expect(events.contains { $0["event"] == "notified" && $0["notices"]?.contains("conflict:worker-2") == true }, "\(events)")
-            #expect(events.contains { $0["event"] == "notified" && $0["notices"]?.contains("resolved:worker-2") == true })
+            let resolved = try await ServeTests.waitUntil(60) {
+                ServeTests.events(run.dir).contains { $0["event"] == "notified" && $0["notices"]?.contains("resolved:worker-2") == true }
+            }
+            #expect(resolved, "the manager heard that worker-2 resolved its conflict: \(ServeTests.events(run.dir).filter { $0["instance"] != "worker-1" && $0["instance"] != "worker-3" }.map { "\($0["event"]!) \($0["instance"] ?? "") \($0["notices"] ?? $0["task"] ?? $0["outcome"] ?? "")" })")
             // Each notice reached the manager exactly once.
             let keys = events.filter { $0["event"] == "notified" }.flatMap { ($0["notices"] ?? "").split(separator: " ") }
             #expect(keys.count == Set(keys).count, "\(keys)")
             // Tasks went out through Stop hooks; none was worked on by two workers.
             #expect(events.contains { $0["event"] == "delivered" && $0["by"] == "stop-hook" })
 
+            // Wait until everyone is idle (last word of each: idle).
+            let quiet = try await ServeTests.waitUntil(60) {
+                let last = EventLogReading.last(ServeTests.events(run.dir), among: ["idle", "UserPromptSubmit", "delivered", "notified"])
+                return TaskFlowTests.instances.allSatisfy { last[$0] == "idle" }
+            }
+            #expect(quiet)
             // Everyone is idle now: a task assigned from outside is typed into its worker's pane (taken at the
             // first attempt), and its done notice into the manager's, which merges it.
             let assigned = try TestSupport.run(orchExecutable, ["assign", "--repo", run.dir("state", "repo.git"), "--worker", "3", "Write the roadmap"])

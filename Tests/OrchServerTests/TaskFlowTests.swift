@@ -51,6 +51,11 @@ import TestSupport
         }
 
         func ledger() throws -> TaskLedger { try TaskLedger(repository: Repository.open(at: layout.clone), target: "main") }
+
+        func ledger(after flow: TaskFlow) async throws -> TaskLedger {
+            await flow.settle()
+            return try ledger()
+        }
     }
 
     static func reason(_ reply: HookReply) -> String? {
@@ -66,12 +71,12 @@ import TestSupport
 
         let reply = try #require(Self.reason(await flow.workerStopped(1)))
         #expect(reply.contains("Next task \(first): Write the notes") && reply.contains("\nOrch-Task: \(first)\n"))
-        #expect(try setup.ledger().task(first)?.state == .delivered)
+        #expect(try await setup.ledger(after: flow).task(first)?.state == .delivered)
 
         try setup.commit(worker: 1, file: "notes.md", contents: "notes\n", trailer: first)
         let next = try #require(Self.reason(await flow.workerStopped(1)))
         #expect(next.contains("Orch-Task: \(second)"))
-        #expect(try setup.ledger().task(first)?.state == .done)
+        #expect(try await setup.ledger(after: flow).task(first)?.state == .done)
 
         let notices = try #require(Self.reason(await flow.managerStopped()))
         #expect(notices.contains("\(first) is done on orch/worker-1") && notices.contains("orch merge worker-1"))
@@ -89,7 +94,7 @@ import TestSupport
             #expect(reminder.contains("\(task) is not done") && reminder.contains("reminder \(count) of 2") && reminder.contains("Orch-Task: \(task)"))
         }
         #expect(await flow.workerStopped(2) == .none, "after the reminders the stop is allowed")
-        #expect(try setup.ledger().task(task)?.state == .failed)
+        #expect(try await setup.ledger(after: flow).task(task)?.state == .failed)
         let notices = try #require(Self.reason(await flow.managerStopped()))
         #expect(notices.contains("\(task) (worker-2) failed"))
         #expect(notices.contains("worker-2 is idle"))
@@ -106,12 +111,12 @@ import TestSupport
         try setup.commit(worker: 1, file: "one.txt", contents: "1\n", trailer: first)
         _ = await flow.workerStopped(1)
         _ = await flow.managerStopped()
-        let before = try setup.ledger()
+        let before = try await setup.ledger(after: flow)
         #expect(before.tasks.map(\.state) == [.done, .delivered, .delivered])
 
         // A new server on the same state directory.
         flow = setup.flow()
-        #expect(try setup.ledger() == before)
+        #expect(try await setup.ledger(after: flow) == before)
         let reminder = try #require(Self.reason(await flow.workerStopped(1)))
         #expect(reminder.contains("\(second) is not done"), "a delivered task is not handed over again as new")
         _ = third
@@ -131,9 +136,9 @@ import TestSupport
         #expect(await setup.panes.texts(.worker(1)).count == 1, "not typed again before the confirmation time")
         await flow.poll(now: start.addingTimeInterval(6))
         #expect(await setup.panes.texts(.worker(1)).count == 2, "typed again when unconfirmed")
-        #expect(try setup.ledger().task(task)?.state == .queued)
+        #expect(try await setup.ledger(after: flow).task(task)?.state == .queued)
         await flow.promptSubmitted(.worker(1), prompt: typed[0])
-        #expect(try setup.ledger().task(task)?.state == .delivered)
+        #expect(try await setup.ledger(after: flow).task(task)?.state == .delivered)
         await flow.poll(now: start.addingTimeInterval(20))
         #expect(await setup.panes.texts(.worker(1)).count == 2, "confirmed: nothing more is typed")
     }

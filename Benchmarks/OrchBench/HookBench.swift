@@ -1,0 +1,136 @@
+import Foundation
+import GitKit
+import Logging
+import OrchCore
+import OrchServer
+
+/// Issue #4's receiver figures: `orch hook` round trips (process start to reply),
+/// the server's own handling time per event, and requests per second.
+func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
+    let origin = "\(work)/hooks-origin"
+    try FileManager.default.createDirectory(atPath: origin, withIntermediateDirectories: true)
+    git("init", "-q", "-b", "main", in: origin)
+    try "# Bench\n".write(toFile: "\(origin)/PROJECT_DIRECTION.md", atomically: true, encoding: .utf8)
+    git("add", "-A", in: origin)
+    git("commit", "-q", "-m", "seed", in: origin)
+    let layout = StateLayout(root: "\(work)/hooks-state")
+    let workspace = try Workspace.prepare(repositoryURL: origin, target: "main", workerCount: 3, layout: layout)
+    let repository = try Repository.open(at: layout.clone)
+    // Plenty of queued tasks, so every Stop does the real work: read the refs, merge the target in, record a delivery.
+    for index in 0..<(roundTrips + 50) {
+        _ = try TaskAssignment(worker: 1 + index % 3, text: "Task number \(index)", branch: "main").commit(to: repository)
+    }
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    let board = InstanceBoard(instances: workspace.instances)
+    let events = try EventLog(file: layout.logs + "/events.jsonl")
+    let flow = TaskFlow(repository: layout.clone, target: "main", workerCount: 3, layout: layout, typer: { _, _ in }, events: events, logger: logger)
+    let timed = TimedHandler(inner: Coordinator(board: board, layout: layout, flow: flow, logger: logger))
+    let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
+    let socket = layout.run + "/orch.sock"
+    let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
+    let app = try HookReceiver(socketPath: socket, tokens: tokens, handler: timed, events: events, logger: logger)
+        .application(onRunning: { listeningContinuation.finish() })
+    let server = Task { try await app.runService() }
+    for await _ in listening {}
+
+    // Round trips: a new `orch hook` process per event, as Claude Code runs it.
+    let stop = #"{"session_id": "bench", "hook_event_name": "Stop", "stop_hook_active": false, "transcript_path": "/tmp/x", "cwd": "/tmp"}"#
+    var trips: [Double] = []
+    for index in 0..<roundTrips {
+        let worker = InstanceName.worker(1 + index % 3)
+        // Every tenth round the target moves (a new task for another worker): the next Stop of each worker merges it in.
+        if index % 10 == 0 {
+            _ = try TaskAssignment(worker: 1 + (index / 10) % 3, text: "More work \(index)", branch: "main").commit(to: repository)
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let reply = hookProcess(event: "Stop", input: stop, environment: ["ORCH_SOCKET": socket, "ORCH_TOKEN": tokens.token(for: worker)!])
+        trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply: \(reply)") }
+    }
+    let handled = await timed.take()
+    let stopHandling = handled.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
+    let mergingHandling = handled.enumerated().filter { $0.offset % 10 < 3 }.map(\.element)
+
+    // Throughput: 16 connections at once from this process for 3 s each, a cheap event and a Stop.
+    let notification = Array(#"{"session_id": "bench", "hook_event_name": "Notification", "notification_type": "idle_prompt"}"#.utf8)
+    let cheap = await throughput(socket: socket, token: tokens.token(for: .worker(2))!, event: "Notification", body: notification)
+    _ = await timed.take()
+    let stops = await throughput(socket: socket, token: tokens.token(for: .worker(3))!, event: "Stop", body: Array(stop.utf8))
+    server.cancel()
+
+    print("")
+    print("| figure | value | goal |")
+    print("|---|---:|---|")
+    print(String(format: "| `orch hook Stop` round trip, process start to reply, p50 (ms) | %.1f | |", percentile(trips, 0.50)))
+    print(String(format: "| `orch hook Stop` round trip, p99 (ms) | %.1f | under 50 |", percentile(trips, 0.99)))
+    print(String(format: "| server handling of a worker's Stop (next task or reminder; target unchanged), p50 (ms) | %.2f | |", percentile(stopHandling, 0.50)))
+    print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(stopHandling, 0.99)))
+    print(String(format: "| server handling of a worker's Stop that first merges the moved target into its branch and worktree, p50 (ms) | %.2f | |", percentile(mergingHandling, 0.50)))
+    print(String(format: "| the same, p99 (ms) | %.2f | |", percentile(mergingHandling, 0.99)))
+    print(String(format: "| requests per second, Notification events, 16 connections | %.0f | |", cheap))
+    print(String(format: "| requests per second, worker Stop events (each a task handed over), 16 connections | %.0f | |", stops))
+}
+
+/// Times the handler it wraps.
+actor TimedHandler: HookHandler {
+    let inner: Coordinator
+    var durations: [Double] = []
+
+    init(inner: Coordinator) { self.inner = inner }
+
+    func handle(_ event: HookEvent) async -> HookReply {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let reply = await inner.handle(event)
+        durations.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        return reply
+    }
+
+    func take() -> [Double] {
+        defer { durations = [] }
+        return durations
+    }
+}
+
+func hookProcess(event: String, input: String, environment: [String: String]) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: orchBinary)
+    process.arguments = ["hook", event]
+    process.environment = environment
+    let stdin = Pipe()
+    let stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { fatalError("cannot run \(orchBinary): \(error)") }
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try? stdin.fileHandleForWriting.close()
+    let data = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+func throughput(socket: String, token: String, event: String, body: [UInt8], connections: Int = 16, seconds: Double = 3) async -> Double {
+    let client = HookClient(socketPath: socket, token: token)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let deadline = start + UInt64(seconds * 1e9)
+    let total = await withTaskGroup(of: Int.self) { group in
+        for _ in 0..<connections {
+            group.addTask {
+                var done = 0
+                while DispatchTime.now().uptimeNanoseconds < deadline {
+                    if case .reply(200, _) = await client.send(event: event, body: body) { done += 1 }
+                }
+                return done
+            }
+        }
+        return await group.reduce(0, +)
+    }
+    return Double(total) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
