@@ -52,6 +52,14 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let stopHandling = handled.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
     let mergingHandling = handled.enumerated().filter { $0.offset % 10 < 3 }.map(\.element)
 
+    // The same Stops again from this process, one at a time: handling without a process start competing for the two cores.
+    var quietHandling: [Double] = []
+    for index in 0..<roundTrips {
+        let worker = InstanceName.worker(1 + index % 3)
+        _ = await HookClient(socketPath: socket, token: tokens.token(for: worker)!).send(event: "Stop", body: Array(stop.utf8))
+        quietHandling += await timed.take()
+    }
+
     // Throughput: 16 connections at once from this process for 3 s each, a cheap event and a Stop.
     let notification = Array(#"{"session_id": "bench", "hook_event_name": "Notification", "notification_type": "idle_prompt"}"#.utf8)
     let cheap = await throughput(socket: socket, token: tokens.token(for: .worker(2))!, event: "Notification", body: notification)
@@ -66,6 +74,8 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     print(String(format: "| `orch hook Stop` round trip, p99 (ms) | %.1f | under 50 |", percentile(trips, 0.99)))
     print(String(format: "| server handling of a worker's Stop (next task or reminder; target unchanged), p50 (ms) | %.2f | |", percentile(stopHandling, 0.50)))
     print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(stopHandling, 0.99)))
+    print(String(format: "| server handling of a worker's Stop, no process starting meanwhile, p50 (ms) | %.2f | |", percentile(quietHandling, 0.50)))
+    print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(quietHandling, 0.99)))
     print(String(format: "| server handling of a worker's Stop that first merges the moved target into its branch and worktree, p50 (ms) | %.2f | |", percentile(mergingHandling, 0.50)))
     print(String(format: "| the same, p99 (ms) | %.2f | |", percentile(mergingHandling, 0.99)))
     print(String(format: "| requests per second, Notification events, 16 connections | %.0f | |", cheap))

@@ -158,7 +158,7 @@ public actor TaskFlow: Service {
                 let count = workers[worker]!.reminders[current.id, default: 0] + 1
                 if count <= policy.reminders {
                     workers[worker]!.reminders[current.id] = count
-                    await events?.append("reminder", instance: .worker(worker), ["task": current.id.description, "count": String(count)])
+                    record("reminder", instance: .worker(worker), ["task": current.id.description, "count": String(count)])
                     return .block(Self.reminder(current, branch: branch, count: count, of: policy.reminders))
                 }
                 try fail(current, reason: "worker-\(worker) stopped \(count) times without committing it")
@@ -167,13 +167,13 @@ public actor TaskFlow: Service {
             let synced = syncBranch(worker, ledger: ledger)
             if let next = ledger.current(of: worker) {
                 markDelivered(next.id, at: ledger.targetTip)
-                await events?.append("delivered", instance: .worker(worker), ["task": next.id.description, "by": "stop-hook"])
+                record("delivered", instance: .worker(worker), ["task": next.id.description, "by": "stop-hook"])
                 return .block(Self.taskInstruction(next, branch: branch, target: target, sync: synced, resumed: next.state == .delivered))
             }
             if let instruction = Self.syncInstruction(synced, branch: branch, target: target) {
                 workers[worker]!.conflictReminders += 1
                 if workers[worker]!.conflictReminders <= policy.reminders {
-                    await events?.append("sync-reminder", instance: .worker(worker), ["outcome": Self.describe(synced), "count": String(workers[worker]!.conflictReminders)])
+                    record("sync-reminder", instance: .worker(worker), ["outcome": Self.describe(synced), "count": String(workers[worker]!.conflictReminders)])
                     return .block("Before anything else: \(instruction) Then stop.")
                 }
             } else {
@@ -183,7 +183,7 @@ public actor TaskFlow: Service {
             let last = ledger.tasks(of: worker).last.map { "after:\($0.id)" } ?? "empty"
             queue(ManagerNotice(key: "idle:worker-\(worker):\(last)",
                                 text: "worker-\(worker) is idle: its queue is empty. Give it work with `orch assign --worker \(worker) \"…\"`."))
-            await events?.append("idle", instance: .worker(worker))
+            record("idle", instance: .worker(worker))
             return .none
         } catch {
             logger.error("task flow for worker-\(worker) at its Stop: \(error)")
@@ -198,7 +198,7 @@ public actor TaskFlow: Service {
         let notices = pending
         guard !notices.isEmpty else {
             managerIdle = true
-            await events?.append("idle", instance: .manager)
+            record("idle", instance: .manager)
             return .none
         }
         managerIdle = false
@@ -225,7 +225,7 @@ public actor TaskFlow: Service {
             workers[worker]!.typed = nil
             if let task = typed.task {
                 if let tip = try? repo().branchTip(target) { markDelivered(task, at: tip) }
-                await events?.append("delivered", instance: instance, ["task": task.description, "by": "pane", "attempts": String(typed.attempts)])
+                record("delivered", instance: instance, ["task": task.description, "by": "pane", "attempts": String(typed.attempts)])
             }
         }
     }
@@ -320,6 +320,13 @@ public actor TaskFlow: Service {
 
     static func branch(_ worker: Int) -> String { "orch/worker-\(worker)" }
 
+    /// Appends to the event log without holding up the reply (the log keeps the order of calls).
+    func record(_ kind: String, instance: InstanceName, _ details: [String: String] = [:]) {
+        guard let events else { return }
+        let time = Date()
+        writes.append(Task { await events.append(kind, instance: instance, details, time: time) })
+    }
+
     static func describe(_ outcome: WorkerBranchSync.Outcome) -> String {
         switch outcome {
         case .upToDate: "up to date"
@@ -407,7 +414,7 @@ public actor TaskFlow: Service {
             logger.error("cannot record delivered notices in \(record.file): \(error)")
         }
         pending.removeAll { keys.contains($0.key) }
-        await events?.append("notified", instance: .manager, ["notices": keys.joined(separator: " "), "by": how])
+        record("notified", instance: .manager, ["notices": keys.joined(separator: " "), "by": how])
     }
 
     func fail(_ task: TaskLedger.Task, reason: String) throws {
