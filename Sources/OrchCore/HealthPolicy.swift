@@ -2,7 +2,7 @@
 /// `health` object of `orchestrator.json`.
 ///
 /// ```json
-/// "health": {"checkSeconds": 2, "silenceSeconds": 1800, "maxRestarts": 5, "windowSeconds": 600, "backoffSeconds": 2, "maxBackoffSeconds": 60}
+/// "health": {"checkSeconds": 2, "silenceSeconds": 1800, "maxRestarts": 5, "windowSeconds": 600, "backoffSeconds": 2, "maxBackoffSeconds": 60, "rateLimitSeconds": 900}
 /// ```
 public struct HealthPolicy: Equatable, Sendable {
     /// How often tmux sessions and panes are checked.
@@ -17,12 +17,14 @@ public struct HealthPolicy: Equatable, Sendable {
     public var backoffSeconds: Double = 2
     /// The longest wait before a restart.
     public var maxBackoffSeconds: Double = 60
+    /// How long a rate limit is assumed to last when the client shows no reset time (an API key's 429 shows none).
+    public var rateLimitSeconds: Double = 900
 
     /// The defaults.
     public init() {}
 
     /// The fields of the `health` object, for validation.
-    static let fields = ["checkSeconds", "silenceSeconds", "maxRestarts", "windowSeconds", "backoffSeconds", "maxBackoffSeconds"]
+    static let fields = ["checkSeconds", "silenceSeconds", "maxRestarts", "windowSeconds", "backoffSeconds", "maxBackoffSeconds", "rateLimitSeconds"]
 
     /// The wait before the restart that follows `failures` failures in the window (1 = the first).
     /// - Parameters:

@@ -45,6 +45,39 @@ public struct InstanceHome: Sendable {
         try fileManager.createDirectory(atPath: claudeDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try fileManager.createDirectory(atPath: path + "/.orch", withIntermediateDirectories: true)
 
+        let approvedKeys = try writeSettings(credential: credential)
+        let state: [String: Any] = [
+            "hasCompletedOnboarding": true,
+            "projects": [worktree: ["hasTrustDialogAccepted": true]],
+            "customApiKeyResponses": ["approved": approvedKeys, "rejected": [String]()],
+        ]
+        try writePrivate(try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys]), to: path + "/.claude.json")
+        try writePrivate(Data(prompt.utf8), to: promptFile)
+    }
+
+    /// Puts another credential file in place, keeping the rest of the home
+    /// (conversations, Claude's own state). Only while the instance is stopped:
+    /// a running client rewrites `.claude.json` on exit.
+    /// - Parameters:
+    ///   - credential: the new file.
+    /// - Throws: ``OrchError`` naming the file when it cannot be read or written.
+    public func switchCredential(to credential: CredentialFile) throws {
+        let approvedKeys = try writeSettings(credential: credential)
+        let stateFile = path + "/.claude.json"
+        var state = (FileManager.default.contents(atPath: stateFile)
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) ?? ["hasCompletedOnboarding": true]
+        var responses = state["customApiKeyResponses"] as? [String: Any] ?? [:]
+        let approved = responses["approved"] as? [String] ?? []
+        responses["approved"] = approved + approvedKeys.filter { !approved.contains($0) }
+        responses["rejected"] = responses["rejected"] ?? [String]()
+        state["customApiKeyResponses"] = responses
+        try writePrivate(try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys]), to: stateFile)
+    }
+
+    /// Writes `settings.json` (orch's hooks, the credential's `env`) or `.credentials.json`.
+    /// - Returns: the API keys' last 20 characters, which `.claude.json` must list as approved.
+    private func writeSettings(credential: CredentialFile) throws -> [String] {
+        let fileManager = FileManager.default
         guard let data = fileManager.contents(atPath: credential.path),
               case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw OrchError.usage("credential file \(credential.path): cannot read it")
@@ -69,13 +102,7 @@ public struct InstanceHome: Sendable {
             if let key = values["ANTHROPIC_API_KEY"] { approvedKeys.append(String(key.suffix(20))) }
         }
         try writePrivate(try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys]), to: settingsFile)
-        let state: [String: Any] = [
-            "hasCompletedOnboarding": true,
-            "projects": [worktree: ["hasTrustDialogAccepted": true]],
-            "customApiKeyResponses": ["approved": approvedKeys, "rejected": [String]()],
-        ]
-        try writePrivate(try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys]), to: path + "/.claude.json")
-        try writePrivate(Data(prompt.utf8), to: promptFile)
+        return approvedKeys
     }
 
     private func writePrivate(_ data: Data, to file: String) throws {

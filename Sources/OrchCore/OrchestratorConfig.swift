@@ -158,6 +158,7 @@ public struct OrchestratorConfig: Equatable, Sendable {
                 case "windowSeconds": health.windowSeconds = number
                 case "backoffSeconds": health.backoffSeconds = number
                 case "maxBackoffSeconds": health.maxBackoffSeconds = number
+                case "rateLimitSeconds": health.rateLimitSeconds = number
                 default:
                     guard let count = Int(exactly: number), (1...1000).contains(count) else {
                         throw fail("health.maxRestarts", "expected a whole number from 1 to 1000, found \(number.formatted())")

@@ -14,15 +14,18 @@ public struct Coordinator: HookHandler {
     let layout: StateLayout
     let logger: Logger
     let flow: TaskFlow?
+    let rotator: CredentialRotator?
 
     /// - Parameters:
     ///   - board: the live view of the instances.
     ///   - layout: the state directory (instance homes).
     ///   - flow: the task flow that answers Stop hooks; nil records events only.
     ///   - logger: where problems go.
-    public init(board: InstanceBoard, layout: StateLayout, flow: TaskFlow? = nil, logger: Logger) {
+    ///   - rotator: moves rate-limited instances to another credential file; nil ignores limits.
+    public init(board: InstanceBoard, layout: StateLayout, flow: TaskFlow? = nil, rotator: CredentialRotator? = nil, logger: Logger) {
         self.board = board
         self.flow = flow
+        self.rotator = rotator
         self.layout = layout
         self.logger = logger
     }
@@ -53,7 +56,13 @@ public struct Coordinator: HookHandler {
         case .notification:
             // Claude says it has waited for input a while: a stop orch did not see (it was down) left it idle.
             if event.string("notification_type") == "idle_prompt" { await flow?.becameIdle(event.instance) }
-        case .stopFailure, .sessionEnd:
+        case .stopFailure:
+            // The rotation stops the container this hook runs in: it goes on after the reply.
+            if event.error == "rate_limit", let rotator {
+                let (instance, message, transcript) = (event.instance, event.string("last_assistant_message"), event.transcriptPath)
+                Task { await rotator.rateLimited(instance, message: message, transcriptPath: transcript) }
+            }
+        case .sessionEnd:
             break
         }
         return .none

@@ -94,7 +94,7 @@ public actor InstanceBoard {
     private var allStarted: Bool {
         statuses.values.allSatisfy {
             switch $0.health {
-            case .running, .failed: true
+            case .running, .failed, .paused: true
             case .starting, .waitingToRestart: false
             }
         }

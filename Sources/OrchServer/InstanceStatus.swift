@@ -14,6 +14,8 @@ public struct InstanceStatus: Sendable, Equatable {
         case waitingToRestart(reason: String, at: Date)
         /// It failed too often in the window and is left stopped.
         case failed(reason: String)
+        /// Every credential file is rate-limited: it waits, stopped, for the earliest reset.
+        case paused(until: Date)
     }
 
     /// Health.

@@ -104,7 +104,7 @@ public actor InstanceSupervisor: Service {
         for instance in processes.instances {
             guard let status = await board.status(instance) else { continue }
             switch status.health {
-            case .failed:
+            case .failed, .paused:
                 continue
             case .waitingToRestart(let reason, let at):
                 if now >= at { await restart(instance, after: reason, now: now) }
@@ -192,6 +192,49 @@ public actor InstanceSupervisor: Service {
         }
         logger.notice("\(instance) restarted (\(reason)); \(session.map { "resuming session \($0)" } ?? "no session to resume: fresh start")")
         await events?.append("restart", instance: instance, ["reason": reason, "session_id": session ?? ""])
+    }
+
+    /// Stops an instance, runs `prepare` while it is stopped (its home may be
+    /// rewritten then), and starts it again resuming its conversation with `prompt`.
+    /// - Parameters:
+    ///   - instance: the instance.
+    ///   - prompt: the first instruction of the resumed conversation.
+    ///   - prepare: what to change while it is stopped.
+    /// - Throws: what `prepare` or starting throws (the instance is left stopped, waiting to restart).
+    public func replace(_ instance: InstanceName, prompt: String, prepare: () throws -> Void) async throws {
+        guard let processes else { throw OrchError.failure("the instances are not running") }
+        await processes.stop(instance)
+        let session = await board.status(instance)?.sessionID
+        do {
+            try prepare()
+            if let layout {
+                let home = InstanceHome(instance: instance, layout: layout)
+                try home.prepareStart(resuming: session ?? home.lastSessionID(), prompt: prompt)
+            }
+            try await processes.start(instance)
+        } catch {
+            await board.update(instance) { $0.health = .waitingToRestart(reason: "its restart on a new credential failed: \(error)", at: Date()) }
+            throw error
+        }
+        let now = Date()
+        await board.update(instance) {
+            $0.health = .starting
+            $0.startedAt = now
+            $0.lastActivity = now
+            $0.working = false
+        }
+    }
+
+    /// Stops an instance until `until` (every credential file is limited); ``replace(_:prompt:prepare:)`` brings it back.
+    /// - Parameters:
+    ///   - instance: the instance.
+    ///   - until: the earliest reset.
+    public func pause(_ instance: InstanceName, until: Date) async {
+        await processes?.stop(instance)
+        await board.update(instance) {
+            $0.health = .paused(until: until)
+            $0.working = false
+        }
     }
 
     /// Types a line into a running instance's pane.

@@ -79,6 +79,9 @@ public struct Orchestrator: Sendable {
         let events = try EventLog(file: layout.logs + "/events.jsonl")
         let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
         let board = InstanceBoard(instances: workspace.instances)
+        let pool = try CredentialPool.load(files: credentials, instances: workspace.instances, stateFile: layout.run + "/credentials.json")
+        try pool.save()
+        let assigned = workspace.instances.map { pool.file(of: $0)! }
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
         let endpoint = ServerEndpoint(socketPath: socketPath, tokens: Dictionary(uniqueKeysWithValues: workspace.instances.compactMap { instance in
             tokens.token(for: instance).map { (instance, $0) }
@@ -90,7 +93,7 @@ public struct Orchestrator: Sendable {
             for await _ in listening {}
             try Task.checkCancellation()
             return try await Fleet.launch(
-                config: config, credentials: credentials, workspace: workspace, templates: templates, engine: engine,
+                config: config, credentials: assigned, workspace: workspace, templates: templates, engine: engine,
                 hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil,
                 orchBinary: Self.runningExecutable(), server: endpoint)
         }
@@ -98,11 +101,13 @@ public struct Orchestrator: Sendable {
         let flow = TaskFlow(repository: layout.clone, target: workspace.target, workerCount: config.workerCount, layout: layout,
                             typer: { instance, text in try await supervisor.type(text, into: instance) },
                             board: board, events: events, logger: logger)
-        let coordinator = Coordinator(board: board, layout: layout, flow: flow, logger: logger)
+        let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health,
+                                        events: events, logger: logger)
+        let coordinator = Coordinator(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
         let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, logger: logger)
             .application(onRunning: { listeningContinuation.finish() })
         // The supervisor is last so that it stops first: containers end before the receiver goes.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: flow), .init(service: supervisor)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: flow), .init(service: rotator), .init(service: supervisor)], logger: logger))
         enum Ended { case services, shutdownRequested }
         try await withThrowingTaskGroup(of: Ended.self) { tasks in
             tasks.addTask {

@@ -230,6 +230,13 @@ public actor TaskFlow: Service {
         }
     }
 
+    /// Queues a notice for the manager (delivered once, like the flow's own).
+    /// - Parameters:
+    ///   - notice: the notice.
+    public func notify(_ notice: ManagerNotice) {
+        queue(notice)
+    }
+
     /// An instance stopped outside a Stop hook (an API error) or says it waits for input: it is idle.
     /// - Parameters:
     ///   - instance: the instance.

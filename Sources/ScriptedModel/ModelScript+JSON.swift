@@ -35,11 +35,13 @@ extension ModelScript {
                     return ModelRule(match: match, bash: bash)
                 }
             }
-            if let list = entry["steps"] as? [[String: String]] {
+            if let list = entry["steps"] as? [[String: Any]] {
                 steps[key] = try list.enumerated().map { index, step in
-                    if let bash = step["bash"] { return .bash(bash) }
-                    if let text = step["text"] { return .text(text) }
-                    throw ModelScriptError(message: "\(file): field \(name).steps[\(index)]: expected {\"bash\"} or {\"text\"}")
+                    if let bash = step["bash"] as? String { return .bash(bash) }
+                    if let text = step["text"] as? String { return .text(text) }
+                    // A reset given as seconds from now, so a script file stays valid.
+                    if let seconds = step["rateLimitForSeconds"] as? Int { return .rateLimit(resetAt: Int(Date().timeIntervalSince1970) + seconds) }
+                    throw ModelScriptError(message: "\(file): field \(name).steps[\(index)]: expected {\"bash\"}, {\"text\"} or {\"rateLimitForSeconds\"}")
                 }
             }
         }

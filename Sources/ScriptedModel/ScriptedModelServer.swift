@@ -16,14 +16,24 @@ public final class ScriptedModelServer: Sendable {
     public let port: Int
     private let task: Task<Void, any Error>
     private let log: RequestLog
+    private let limits: KeyLimits
 
     /// `http://127.0.0.1:PORT`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, task: Task<Void, any Error>, log: RequestLog) {
+    private init(port: Int, task: Task<Void, any Error>, log: RequestLog, limits: KeyLimits) {
         self.port = port
         self.task = task
         self.log = log
+        self.limits = limits
+    }
+
+    /// From now on, answers every request with `key` with a 429 until `resetAt`, whatever the script says.
+    /// - Parameters:
+    ///   - key: the API key.
+    ///   - resetAt: the Unix time the limit ends (also sent as the reset header).
+    public func limit(key: String, until resetAt: Int) async {
+        await limits.set(key, resetAt)
     }
 
     /// Starts a server on a free loopback port.
@@ -33,6 +43,7 @@ public final class ScriptedModelServer: Sendable {
     /// - Throws: when it cannot bind.
     public static func start(_ script: ModelScript, port: Int = 0) async throws -> ScriptedModelServer {
         let log = RequestLog()
+        let limits = KeyLimits()
         let router = Router()
         router.post("/v1/messages/count_tokens") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"input_tokens": 12}"#)))
@@ -46,7 +57,8 @@ public final class ScriptedModelServer: Sendable {
             let hasTools = !((json["tools"] as? [Any]) ?? []).isEmpty
             let stream = json["stream"] as? Bool ?? false
             // Side requests (titles, summaries) carry no tools: they get text, not a step.
-            let step = hasTools ? script.step(key: key, messages: messages) : .text("Scripted.")
+            var step = hasTools ? script.step(key: key, messages: messages) : .text("Scripted.")
+            if let reset = await limits.resetAt(key), reset > Int(Date().timeIntervalSince1970) { step = .rateLimit(resetAt: reset) }
             if hasTools, let dump = ProcessInfo.processInfo.environment["SCRIPTED_MODEL_DUMP"] {
                 try? Data(buffer: body).write(to: URL(fileURLWithPath: "\(dump)/\(Date().timeIntervalSince1970)-\(key.suffix(6)).json"))
             }
@@ -69,7 +81,7 @@ public final class ScriptedModelServer: Sendable {
             task.cancel()
             throw CancellationError()
         }
-        return ScriptedModelServer(port: bound, task: task, log: log)
+        return ScriptedModelServer(port: bound, task: task, log: log, limits: limits)
     }
 
     /// Stops the server.
@@ -82,6 +94,12 @@ public final class ScriptedModelServer: Sendable {
     public func requests() async -> [(key: String, step: ModelStep, streaming: Bool)] {
         await log.entries
     }
+}
+
+actor KeyLimits {
+    var resets: [String: Int] = [:]
+    func set(_ key: String, _ reset: Int) { resets[key] = reset }
+    func resetAt(_ key: String) -> Int? { resets[key] }
 }
 
 actor RequestLog {

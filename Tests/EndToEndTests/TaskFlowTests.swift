@@ -29,10 +29,14 @@ enum EventLogReading {
         let server: ScriptedModelServer
         let project: String
         let taskCount: Int
+        /// The API key of each credential file, by file name (`0.json` … in instance order, then spares).
+        let keys: [String: String]
 
         /// - Parameters:
         ///   - taskSeconds: how long each worker's turn on a task takes (a `sleep` before its work).
-        init(taskSeconds: Int = 0) async throws {
+        ///   - spareCredentials: credential files beyond one per instance.
+        ///   - rateLimitSeconds: `health.rateLimitSeconds`.
+        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900) async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -42,9 +46,13 @@ enum EventLogReading {
             taskCount = files["PROJECT_DIRECTION.md"]!.split(separator: "\n").filter { $0.first?.isNumber == true }.count
             try Fixtures.repository(at: dir("origin"), files: files)
             var credentials: [String: String] = [:]
-            for (index, instance) in instances.enumerated() {
-                credentials["creds/\(index).json"] = #"{"env": {"ANTHROPIC_API_KEY": "sk-ant-demo-\#(instance)-0123456789abcdef"}}"#
+            var keys: [String: String] = [:]
+            for index in 0..<(instances.count + spareCredentials) {
+                let key = "sk-ant-demo-\(index)-\(UUID().uuidString.prefix(8))-0123456789abcdef"
+                keys["\(index).json"] = key
+                credentials["creds/\(index).json"] = #"{"env": {"ANTHROPIC_API_KEY": "\#(key)"}}"#
             }
+            self.keys = keys
             try Fixtures.write(credentials, in: dir.path)
             var script = try ModelScript(json: Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/demo/model.json")), file: "demo/model.json")
             if taskSeconds > 0 { script.rules["*"]!.insert(ModelRule(match: "Orch-Task: T-[0-9]+", bash: "sleep \(taskSeconds)"), at: 0) }
@@ -54,7 +62,7 @@ enum EventLogReading {
                  "image": "orch-claude-test:latest", "network": "host",
                  "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)", "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
                          "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.com"},
-                 "health": {"checkSeconds": 1, "backoffSeconds": 0.5}}
+                 "health": {"checkSeconds": 1, "backoffSeconds": 0.5, "rateLimitSeconds": \(rateLimitSeconds)}}
                 """], in: dir.path)
             project = Fleet.projectName(for: StateLayout(root: dir("state")))
         }

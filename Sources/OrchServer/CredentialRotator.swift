@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import OrchCore
+import ServiceLifecycle
+
+/// Moves an instance that hit its subscription's rate limit to a free
+/// credential file, or pauses it until the earliest reset when none is free.
+///
+/// The StopFailure hook with `error: rate_limit` starts it. The reset time is
+/// read from the hook's `last_assistant_message` (`resets 6:46pm (UTC)`), else
+/// from the transcript's last API error (the `anthropic-ratelimit-unified-reset`
+/// epoch), else `health.rateLimitSeconds` from now. The file is marked limited
+/// until then (kept in `<state>/run/credentials.json`); the instance is stopped,
+/// its home gets the new file's credentials, and it is started again resuming
+/// its conversation, so the task in progress carries on. Further signals of the
+/// same limit change nothing.
+///
+/// ```swift
+/// let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health, events: events, logger: logger)
+/// await rotator.rateLimited(.worker(2), message: event.string("last_assistant_message"), transcriptPath: event.transcriptPath)
+/// ```
+public actor CredentialRotator: Service {
+    private(set) var pool: CredentialPool
+    let supervisor: InstanceSupervisor
+    let flow: TaskFlow?
+    let board: InstanceBoard
+    let layout: StateLayout
+    let policy: HealthPolicy
+    let events: EventLog?
+    let logger: Logger
+    var busy: Set<InstanceName> = []
+
+    /// - Parameters:
+    ///   - pool: the credential files and who uses which.
+    ///   - supervisor: stops, restarts and pauses instances.
+    ///   - flow: tells the manager (nil: nobody is told).
+    ///   - board: the instances' health (which are paused).
+    ///   - layout: the state directory (homes).
+    ///   - policy: the default limit length and how often paused instances are looked at.
+    ///   - events: where rotations and pauses are recorded.
+    ///   - logger: where they are logged.
+    public init(pool: CredentialPool, supervisor: InstanceSupervisor, flow: TaskFlow?, board: InstanceBoard, layout: StateLayout,
+                policy: HealthPolicy, events: EventLog?, logger: Logger) {
+        self.pool = pool
+        self.supervisor = supervisor
+        self.flow = flow
+        self.board = board
+        self.layout = layout
+        self.policy = policy
+        self.events = events
+        self.logger = logger
+    }
+
+    /// Resumes paused instances as limits run out, until graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.resumePaused(now: Date())
+                try? await Task.sleep(for: .seconds(min(self.policy.checkSeconds, 1)))
+            }
+        }
+    }
+
+    /// The pool as it stands (for status output).
+    public var snapshot: CredentialPool { pool }
+
+    /// An instance hit its rate limit.
+    /// - Parameters:
+    ///   - instance: the instance.
+    ///   - message: what the client showed (the StopFailure hook's `last_assistant_message`).
+    ///   - transcriptPath: its transcript, for the reset time.
+    ///   - now: the time.
+    public func rateLimited(_ instance: InstanceName, message: String?, transcriptPath: String?, now: Date = Date()) async {
+        guard !busy.contains(instance) else { return }
+        let reset = message.flatMap { RateLimitReset.parse($0, now: now) }
+            ?? transcriptPath.flatMap { Self.resetFromTranscript($0, now: now) }
+            ?? now.addingTimeInterval(policy.rateLimitSeconds)
+        let limited = pool.file(of: instance)
+        guard pool.markLimited(instance, until: reset) else { return }
+        busy.insert(instance)
+        defer { busy.remove(instance) }
+        save()
+        let until = Self.format(reset)
+        logger.warning("\(instance) hit the rate limit of \(limited?.name ?? "its credential file") (resets \(until))")
+        await events?.append("rate-limited", instance: instance, ["file": limited?.name ?? "", "until": until])
+        if let next = pool.rotate(instance, now: now) {
+            save()
+            await restart(instance, on: next, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.")
+            await events?.append("rotated", instance: instance, ["from": limited?.name ?? "", "to": next.name])
+            logger.notice("\(instance) now uses \(next.name)")
+        } else {
+            let resume = pool.earliestReset ?? reset
+            await supervisor.pause(instance, until: resume)
+            await events?.append("paused", instance: instance, ["until": Self.format(resume)])
+            logger.warning("every credential file is rate-limited: \(instance) paused until \(Self.format(resume))")
+            await flow?.notify(ManagerNotice(key: "paused:\(instance):\(Int(resume.timeIntervalSince1970))",
+                                             text: "every credential file is rate-limited: \(instance) is paused until \(Self.format(resume)); orch resumes it then."))
+        }
+    }
+
+    /// Brings back paused instances whose wait is over, on a file that is free by then.
+    /// - Parameters:
+    ///   - now: the time.
+    public func resumePaused(now: Date) async {
+        for (instance, status) in await board.snapshot().sorted(by: { $0.key < $1.key }) {
+            guard case .paused(let until) = status.health, until <= now, !busy.contains(instance) else { continue }
+            let previous = pool.file(of: instance)
+            guard let file = pool.rotate(instance, now: now) else {
+                let later = pool.earliestReset ?? now.addingTimeInterval(policy.rateLimitSeconds)
+                await board.update(instance) { $0.health = .paused(until: later) }
+                continue
+            }
+            busy.insert(instance)
+            save()
+            await restart(instance, on: file, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
+            busy.remove(instance)
+            await events?.append("resumed", instance: instance, ["file": file.name, "previous": previous?.name ?? ""])
+            logger.notice("\(instance) resumed on \(file.name)")
+        }
+    }
+
+    private func restart(_ instance: InstanceName, on file: CredentialFile, prompt: String) async {
+        let home = InstanceHome(instance: instance, layout: layout)
+        do {
+            try await supervisor.replace(instance, prompt: prompt) {
+                try home.switchCredential(to: file)
+            }
+        } catch {
+            logger.error("cannot restart \(instance) on \(file.name): \(error)")
+        }
+    }
+
+    private func save() {
+        do {
+            try pool.save()
+        } catch {
+            logger.error("cannot keep the credential state in \(pool.stateFile): \(error)")
+        }
+    }
+
+    /// The reset time in the transcript's last API error, if it says.
+    static func resetFromTranscript(_ path: String, now: Date) -> Date? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
+        let tail = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        guard let line = tail.split(separator: "\n").last(where: { $0.contains("\"isApiErrorMessage\":true") }) else { return nil }
+        return RateLimitReset.parse(String(line), now: now)
+    }
+
+    static func format(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: false).format(date)
+    }
+}

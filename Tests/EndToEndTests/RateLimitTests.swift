@@ -1,0 +1,105 @@
+import Foundation
+import GitKit
+import OrchCore
+import Testing
+import TestSupport
+
+/// Rate limits end to end: the scripted model answers 429 for a key, orch moves
+/// the instance to another credential file or pauses it until the reset.
+@Suite(.serialized) struct RateLimitTests {
+    typealias Run = TaskFlowTests.Run
+
+    /// Everything orch wrote that a person or another program reads: logs, the event log, run state,
+    /// the compose file, the server's output, git. (Instance homes hold the credentials by design.)
+    static func expectNoSecret(in run: Run) throws {
+        var written: [String: String] = ["serve output": run.serveOutput]
+        let root = run.dir("state")
+        for folder in ["logs", "run"] {
+            for name in (try? FileManager.default.subpathsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
+                if let text = try? String(contentsOfFile: "\(root)/\(folder)/\(name)", encoding: .utf8) { written["\(folder)/\(name)"] = text }
+            }
+        }
+        written["compose.yml"] = (try? String(contentsOfFile: "\(root)/compose.yml", encoding: .utf8)) ?? ""
+        written["git"] = try git("log", "-p", "--all", "--format=%H %s%n%b", in: "\(root)/repo.git") + (try git("for-each-ref", in: "\(root)/repo.git"))
+        for (file, key) in run.keys {
+            for (place, text) in written {
+                #expect(!text.contains(key) && !text.contains(String(key.suffix(20))), "the key of \(file) is in \(place)")
+            }
+        }
+    }
+
+    @Test func aWorkersKeyAnswering429MovesItToASpareFileWithinTenSecondsAndItsTaskStillMerges() async throws {
+        let run = try await Run(taskSeconds: 2, spareCredentials: 1)
+        let serve = try run.startServe()
+        try await withCleanup {
+            // Once worker-1 is on a task, its key (file 1.json) hits the limit.
+            let working = try await ServeTests.waitUntil(120) {
+                ServeTests.events(run.dir).contains { $0["event"] == "delivered" && $0["instance"] == "worker-1" }
+            }
+            #expect(working)
+            await run.server.limit(key: run.keys["1.json"]!, until: Int(Date().timeIntervalSince1970) + 3600)
+            let rotated = try await ServeTests.waitUntil(120) { ServeTests.events(run.dir).contains { $0["event"] == "rotated" } }
+            #expect(rotated, "\(run.serveOutput)")
+            let events = ServeTests.events(run.dir)
+            let limited = try #require(events.first { $0["event"] == "rate-limited" })
+            let move = try #require(events.first { $0["event"] == "rotated" })
+            #expect(limited["instance"] == "worker-1" && limited["file"] == "1.json")
+            #expect(move["from"] == "1.json" && move["to"] == "4.json")
+            #expect(events.filter { $0["event"] == "rate-limited" }.count == 1, "several signals of one limit, one rotation")
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let started = try #require(limited["time"].flatMap(formatter.date(from:)))
+            let resumed = try await ServeTests.waitUntil(30) {
+                ServeTests.events(run.dir).contains {
+                    $0["event"] == "SessionStart" && $0["instance"] == "worker-1" && $0["source"] == "resume"
+                        && ($0["time"].flatMap(formatter.date(from:)).map { $0 > started } ?? false)
+                }
+            }
+            #expect(resumed)
+            let back = ServeTests.events(run.dir).first {
+                $0["event"] == "SessionStart" && $0["instance"] == "worker-1" && ($0["time"].flatMap(formatter.date(from:)).map { $0 > started } ?? false)
+            }
+            let seconds = back?["time"].flatMap(formatter.date(from:)).map { $0.timeIntervalSince(started) } ?? .infinity
+            #expect(seconds < 10, "worker-1 was back on another file after \(seconds) s")
+
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 240)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+            // The limit is kept for a later server: names and times only.
+            let kept = try String(contentsOfFile: run.dir("state", "run", "credentials.json"), encoding: .utf8)
+            #expect(kept.contains("1.json") && kept.contains("limitedUntil"))
+            let mode = try FileManager.default.attributesOfItem(atPath: run.dir("state", "run", "credentials.json"))[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            try await run.stop(serve)
+            try Self.expectNoSecret(in: run)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+
+    @Test func everyKeyLimitedPausesTheInstancesUntilTheResetThenTheyResumeAndFinish() async throws {
+        let run = try await Run(taskSeconds: 2, rateLimitSeconds: 20)
+        let serve = try run.startServe()
+        try await withCleanup {
+            let planned = try await ServeTests.waitUntil(120) { (run.ledger()?.tasks.count ?? 0) == run.taskCount }
+            #expect(planned)
+            let reset = Int(Date().timeIntervalSince1970) + 20
+            for key in run.keys.values { await run.server.limit(key: key, until: reset) }
+            let paused = try await ServeTests.waitUntil(90) {
+                Set(ServeTests.events(run.dir).filter { $0["event"] == "paused" }.compactMap { $0["instance"] }).count >= 3
+            }
+            #expect(paused, "\(ServeTests.events(run.dir).filter { ["rate-limited", "paused", "rotated"].contains($0["event"]) })")
+            #expect(!ServeTests.events(run.dir).contains { $0["event"] == "rotated" }, "no file was free")
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 240)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            let resumed = ServeTests.events(run.dir).filter { $0["event"] == "resumed" }
+            #expect(resumed.count >= 3, "\(resumed)")
+            try run.expectEveryTaskMergedOnce()
+            #expect(ServeTests.events(run.dir).contains { $0["event"] == "notified" && $0["notices"]?.contains("paused:") == true }, "the manager was told")
+            try await run.stop(serve)
+            try Self.expectNoSecret(in: run)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+}
