@@ -130,3 +130,19 @@ extension Repository {
         return ObjectID(out)
     }
 }
+
+extension Repository {
+    /// How many commits `local` has that `upstream` lacks, and the other way round.
+    /// - Parameters:
+    ///   - local: e.g. a worker branch's tip.
+    ///   - upstream: e.g. the target's tip.
+    /// - Throws: ``GitError`` from libgit2.
+    public func aheadBehind(_ local: ObjectID, _ upstream: ObjectID) throws -> (ahead: Int, behind: Int) {
+        var ahead = 0
+        var behind = 0
+        var l = local.raw
+        var u = upstream.raw
+        try check(git_graph_ahead_behind(&ahead, &behind, pointer, &l, &u), "count commits between \(local) and \(upstream)")
+        return (ahead, behind)
+    }
+}

@@ -41,6 +41,18 @@ public struct HookClient: Sendable {
     ///   - event: the event's name, as in the request path.
     ///   - body: the hook's JSON, as Claude Code gave it.
     public func send(event: String, body: [UInt8]) async -> Outcome {
+        await request(method: .POST, uri: "/hook/\(event.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", body: body)
+    }
+
+    /// Reads a path of the server's API, e.g. `/status`.
+    /// - Parameters:
+    ///   - path: the path.
+    /// - Returns: the reply, or why there is none.
+    public func get(_ path: String) async -> Outcome {
+        await request(method: .GET, uri: path, body: [])
+    }
+
+    private func request(method: HTTPMethod, uri: String, body: [UInt8]) async -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
         var channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>?
@@ -68,14 +80,14 @@ public struct HookClient: Sendable {
         defer { deadline.cancel() }
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/hook/\(event.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
                 head.headers.add(name: "Host", value: "orch")
                 head.headers.add(name: "Authorization", value: "Bearer \(token)")
                 head.headers.add(name: "Content-Type", value: "application/json")
                 head.headers.add(name: "Content-Length", value: String(body.count))
                 head.headers.add(name: "Connection", value: "close")
                 try await outbound.write(.head(head))
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                 try await outbound.write(.end(nil))
                 var status = 0
                 var reply = ByteBuffer()

@@ -27,6 +27,7 @@ public struct HookReceiver: Sendable {
     let tokens: InstanceTokens
     let handler: any HookHandler
     let events: EventLog?
+    let status: (@Sendable () async -> Data)?
     let logger: Logger
 
     /// - Parameters:
@@ -35,7 +36,10 @@ public struct HookReceiver: Sendable {
     ///   - handler: what answers each event.
     ///   - events: where accepted events are recorded.
     ///   - logger: for rejected calls and unknown events.
-    public init(socketPath: String, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil, logger: Logger) {
+    ///   - status: answers `GET /status` with `orch status`'s JSON; nil leaves the path out.
+    public init(socketPath: String, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil,
+                status: (@Sendable () async -> Data)? = nil, logger: Logger) {
+        self.status = status
         self.socketPath = socketPath
         self.tokens = tokens
         self.handler = handler
@@ -59,6 +63,12 @@ public struct HookReceiver: Sendable {
         let router = Router()
         router.post("/hook/{event}") { request, context in
             try await self.respond(to: request, context: context)
+        }
+        // Read-only and free of secrets; the socket (0600) admits only its owner and the instances.
+        if let status {
+            router.get("/status") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: await status())))
+            }
         }
         let socketPath = self.socketPath
         return Application(

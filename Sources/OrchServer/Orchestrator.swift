@@ -104,7 +104,20 @@ public struct Orchestrator: Sendable {
         let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health,
                                         events: events, logger: logger)
         let coordinator = Coordinator(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
-        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, logger: logger)
+        let (layout, target, instances) = (layout, workspace.target, workspace.instances)
+        let status: @Sendable () async -> Data = {
+            var report: StatusReport
+            do {
+                report = try StatusReport.fromState(layout: layout, target: target, instances: instances)
+            } catch {
+                return Data(#"{"error": "cannot read the task state"}"#.utf8)
+            }
+            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return (try? encoder.encode(report)) ?? Data()
+        }
+        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, status: status, logger: logger)
             .application(onRunning: { listeningContinuation.finish() })
         // The supervisor is last so that it stops first: containers end before the receiver goes.
         let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: flow), .init(service: rotator), .init(service: supervisor)], logger: logger))

@@ -70,6 +70,12 @@ import TestSupport
             #expect(kept.contains("1.json") && kept.contains("limitedUntil"))
             let mode = try FileManager.default.attributesOfItem(atPath: run.dir("state", "run", "credentials.json"))[.posixPermissions] as? Int
             #expect(mode == 0o600)
+            let status = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state"), "--json"])
+            let report = try JSONDecoder().decode(StatusSchema.self, from: Data(status.stdout.utf8))
+            let limitedFile = try #require(report.credentials.first { $0.file == "1.json" })
+            #expect(limitedFile.limitedUntil != nil && limitedFile.rotations == 1 && limitedFile.instance == nil)
+            #expect(report.credentials.first { $0.file == "4.json" }?.instance == "worker-1")
+            #expect(report.instances.first { $0.name == "worker-1" }?.credential == "4.json")
             try await run.stop(serve)
             try Self.expectNoSecret(in: run)
         } cleanup: {

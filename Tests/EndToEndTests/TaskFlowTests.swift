@@ -6,6 +6,17 @@ import ScriptedModel
 import Testing
 import TestSupport
 
+/// `orch status --json`, as a client reads it.
+struct StatusSchema: Decodable {
+    struct Instance: Decodable { let name: String; let role: String; let state: String; let task: String?; let credential: String?; let restarts: Int }
+    struct Task: Decodable { let id: String; let worker: Int; let state: String }
+    struct Credential: Decodable { let file: String; let instance: String?; let limitedUntil: String?; let rotations: Int }
+    let server: String
+    let instances: [Instance]
+    let tasks: [Task]
+    let credentials: [Credential]
+}
+
 enum EventLogReading {
     /// Each instance's last entry among `kinds`.
     static func last(_ events: [[String: String]], among kinds: Set<String>) -> [String: String] {
@@ -167,7 +178,20 @@ enum EventLogReading {
             let typed = later.filter { $0["event"] == "delivered" && $0["by"] == "pane" }
             #expect(typed.contains { $0["task"] == TaskID(run.taskCount + 1).description && $0["attempts"] == "1" }, "\(typed)")
             #expect(later.contains { $0["event"] == "notified" && $0["by"] == "pane" && $0["notices"]?.contains("done:\(TaskID(run.taskCount + 1))") == true })
+
+            // orch status, from the host and from inside the manager's container (through $ORCH_SOCKET).
+            let live = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state"), "--json"])
+            #expect(live.status == 0, "\(live.stderr)")
+            let report = try JSONDecoder().decode(StatusSchema.self, from: Data(live.stdout.utf8))
+            #expect(report.server == "running" && report.instances.map(\.name) == TaskFlowTests.instances)
+            #expect(report.instances.allSatisfy { $0.state == "idle" || $0.state == "working" }, "\(report.instances)")
+            #expect(report.tasks.count == run.taskCount + 1 && report.tasks.allSatisfy { $0.state == "merged" })
+            #expect(report.credentials.map(\.file) == ["0.json", "1.json", "2.json", "3.json"] && report.credentials.allSatisfy { $0.instance != nil })
+            let inside = try TestSupport.run("docker", ["exec", "\(run.project)-manager", "orch", "status"])
+            #expect(inside.status == 0 && inside.stdout.contains("worker-3") && inside.stdout.contains("server running"), "\(inside.stdout)\(inside.stderr)")
             try await run.stop(serve)
+            let down = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state")])
+            #expect(down.status == 1 && down.stdout.contains("server is down") && down.stdout.contains("\(run.taskCount + 1) merged"), "\(down.stdout)")
         } cleanup: {
             await run.cleanUp(serve)
         }

@@ -1,0 +1,52 @@
+import Foundation
+
+extension StatusReport {
+    /// The report as `orch status` prints it: instances, a task summary with the open tasks, credential files.
+    public var table: String {
+        var lines: [String] = []
+        lines.append(server == "running" ? "orch: server running; target \(target)" : "orch: the server is down; tasks and branches as git has them (target \(target))")
+        lines.append("")
+        var rows = [["INSTANCE", "ROLE", "STATE", "TASK", "AHEAD/BEHIND", "CREDENTIAL", "RESTARTS", "LAST HOOK"]]
+        for instance in instances {
+            rows.append([
+                instance.name, instance.role, instance.state, instance.task ?? "-",
+                instance.ahead.map { "\($0)/\(instance.behind ?? 0)" } ?? "-",
+                instance.credential ?? "-", String(instance.restarts),
+                instance.lastHookSecondsAgo.map { "\(Int($0)) s ago" } ?? "-",
+            ])
+        }
+        lines += Self.columns(rows)
+        for instance in instances where instance.detail != nil {
+            lines.append("  \(instance.name): \(instance.detail!)")
+        }
+        lines.append("")
+        let counts = Dictionary(grouping: tasks, by: \.state).mapValues(\.count)
+        lines.append("tasks: \(tasks.count) — " + ["queued", "delivered", "done", "merged", "failed"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", "))
+        for task in tasks where task.state != "merged" {
+            lines.append("  \(task.id)  worker-\(task.worker)  \(task.state.padding(toLength: 9, withPad: " ", startingAt: 0))  \(task.text)")
+        }
+        if !credentials.isEmpty {
+            lines.append("")
+            var rows = [["CREDENTIAL FILE", "IN USE BY", "LIMITED UNTIL", "ROTATIONS"]]
+            for credential in credentials {
+                rows.append([credential.file, credential.instance ?? "-", credential.limitedUntil ?? "-", String(credential.rotations)])
+            }
+            lines += Self.columns(rows)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report as `orch status --json` prints it.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    static func columns(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+    }
+}

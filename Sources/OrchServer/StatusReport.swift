@@ -1,0 +1,141 @@
+import Foundation
+import GitKit
+import OrchCore
+
+/// What `orch status` shows, and its `--json` schema (stable: fields are only ever added):
+///
+/// ```json
+/// {"server": "running", "target": "main",
+///  "instances": [{"name": "worker-1", "role": "worker", "state": "working", "task": "T-0004",
+///                 "branch": "orch/worker-1", "ahead": 2, "behind": 0, "credential": "1.json",
+///                 "restarts": 0, "lastHookSecondsAgo": 3.2}],
+///  "tasks": [{"id": "T-0004", "worker": 1, "text": "Write the usage notes", "state": "delivered"}],
+///  "credentials": [{"file": "1.json", "instance": "worker-1", "limitedUntil": null, "rotations": 0}]}
+/// ```
+///
+/// `state` is one of starting, working, idle, restarting, failed, `rate-limited until <ISO 8601 time>`,
+/// or unknown (no server); task states are queued, delivered, done, merged, failed.
+public struct StatusReport: Codable, Sendable, Equatable {
+    /// One instance.
+    public struct Instance: Codable, Sendable, Equatable {
+        public var name: String
+        public var role: String
+        public var state: String
+        public var task: String?
+        public var branch: String
+        public var ahead: Int?
+        public var behind: Int?
+        public var credential: String?
+        public var restarts: Int
+        public var lastHookSecondsAgo: Double?
+        /// Why it is restarting or failed.
+        public var detail: String?
+    }
+
+    /// One task.
+    public struct TaskRow: Codable, Sendable, Equatable {
+        public var id: String
+        public var worker: Int
+        public var text: String
+        public var state: String
+    }
+
+    /// One credential file, by name only.
+    public struct Credential: Codable, Sendable, Equatable {
+        public var file: String
+        public var instance: String?
+        public var limitedUntil: String?
+        public var rotations: Int
+    }
+
+    /// `running`, or `down` when no server answered (then instance states are `unknown`).
+    public var server: String
+    /// The target branch.
+    public var target: String
+    public var instances: [Instance]
+    public var tasks: [TaskRow]
+    public var credentials: [Credential]
+
+    /// The part git and the state directory tell, with no server: tasks, branches, credential files.
+    /// - Parameters:
+    ///   - layout: the state directory.
+    ///   - target: the target branch.
+    ///   - instances: every instance.
+    /// - Throws: ``OrchError`` or ``GitError`` when the clone cannot be read.
+    public static func fromState(layout: StateLayout, target: String, instances: [InstanceName]) throws -> StatusReport {
+        let repository = try Repository.open(at: layout.clone)
+        let ledger = try TaskLedger(repository: repository, target: target)
+        let pool = Self.keptCredentials(layout: layout)
+        var rows: [Instance] = []
+        for instance in instances {
+            let branch = "orch/\(instance)"
+            var row = Instance(name: "\(instance)", role: instance.role, state: "unknown", branch: branch, restarts: 0)
+            if let tip = try repository.branchTip(branch) {
+                let counts = try repository.aheadBehind(tip, ledger.targetTip)
+                row.ahead = counts.ahead
+                row.behind = counts.behind
+            }
+            if case .worker(let number) = instance, let current = ledger.current(of: number), current.state == .delivered {
+                row.task = current.id.description
+            }
+            row.credential = pool.first { $0.instance == "\(instance)" }?.file
+            rows.append(row)
+        }
+        return StatusReport(server: "down", target: target, instances: rows,
+                            tasks: ledger.tasks.map { TaskRow(id: $0.id.description, worker: $0.worker, text: $0.text, state: $0.state.rawValue) },
+                            credentials: pool)
+    }
+
+    /// Fills in what only the running server knows.
+    /// - Parameters:
+    ///   - statuses: the instances' live status.
+    ///   - pool: the credential pool as the server holds it.
+    ///   - now: the time.
+    public mutating func addLive(statuses: [InstanceName: InstanceStatus], pool: CredentialPool?, now: Date = Date()) {
+        server = "running"
+        for index in instances.indices {
+            guard let name = InstanceName(instances[index].name), let status = statuses[name] else { continue }
+            instances[index].restarts = status.restarts
+            instances[index].lastHookSecondsAgo = status.lastEvent == nil ? nil : (now.timeIntervalSince(status.lastActivity) * 10).rounded() / 10
+            switch status.health {
+            case .starting: instances[index].state = "starting"
+            case .running: instances[index].state = status.working ? "working" : "idle"
+            case .waitingToRestart(let reason, _):
+                instances[index].state = "restarting"
+                instances[index].detail = reason
+            case .failed(let reason):
+                instances[index].state = "failed"
+                instances[index].detail = reason
+            case .paused(let until):
+                instances[index].state = "rate-limited until \(Self.format(until))"
+            }
+        }
+        if let pool {
+            credentials = Self.rows(of: pool)
+            for index in instances.indices {
+                instances[index].credential = credentials.first { $0.instance == instances[index].name }?.file
+            }
+        }
+    }
+
+    static func rows(of pool: CredentialPool) -> [Credential] {
+        pool.files.map { file in
+            let entry = pool.entries[file.path]
+            return Credential(file: file.name, instance: entry?.instance, limitedUntil: entry?.limitedUntil.map(format), rotations: entry?.rotations ?? 0)
+        }
+    }
+
+    static func keptCredentials(layout: StateLayout) -> [Credential] {
+        guard let data = FileManager.default.contents(atPath: layout.run + "/credentials.json") else { return [] }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        guard let entries = try? decoder.decode([String: CredentialPool.Entry].self, from: data) else { return [] }
+        return entries.sorted { $0.key < $1.key }.map { path, entry in
+            Credential(file: (path as NSString).lastPathComponent, instance: entry.instance, limitedUntil: entry.limitedUntil.map(format), rotations: entry.rotations)
+        }
+    }
+
+    static func format(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: false).format(date)
+    }
+}
