@@ -47,10 +47,14 @@ public struct Coordinator: HookHandler {
             }
         case .stop:
             guard let flow else { break }
+            let reply: HookReply
             switch event.instance {
-            case .manager: return await flow.managerStopped()
-            case .worker(let worker): return await flow.workerStopped(worker)
+            case .manager: reply = await flow.managerStopped()
+            case .worker(let worker): reply = await flow.workerStopped(worker)
             }
+            // A blocked stop is not an end: the instance goes on with the reply's instruction.
+            if reply != .none { await board.update(event.instance) { $0.working = true } }
+            return reply
         case .userPromptSubmit:
             await flow?.promptSubmitted(event.instance, prompt: event.string("prompt") ?? "")
         case .notification:

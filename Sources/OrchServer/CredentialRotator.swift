@@ -77,6 +77,7 @@ public actor CredentialRotator: Service {
             ?? now.addingTimeInterval(policy.rateLimitSeconds)
         let limited = pool.file(of: instance)
         guard pool.markLimited(instance, until: reset) else { return }
+        OrchMetrics.rateLimits.increment()
         busy.insert(instance)
         defer { busy.remove(instance) }
         save()
@@ -87,6 +88,7 @@ public actor CredentialRotator: Service {
             save()
             await restart(instance, on: next, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.")
             await events?.append("rotated", instance: instance, ["from": limited?.name ?? "", "to": next.name])
+            OrchMetrics.rotations.increment()
             logger.notice("\(instance) now uses \(next.name)")
         } else {
             let resume = pool.earliestReset ?? reset

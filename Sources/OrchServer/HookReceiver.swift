@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Hummingbird
 import Logging
@@ -106,7 +107,9 @@ public struct HookReceiver: Sendable {
             return Self.plain(.badRequest, "\(error.message)\n")
         }
         await events?.append(name.rawValue, instance: instance, event.summary, time: event.received)
+        let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
+        OrchMetrics.recordHandling(event: name.rawValue, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 

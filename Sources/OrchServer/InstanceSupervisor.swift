@@ -189,6 +189,7 @@ public actor InstanceSupervisor: Service {
             $0.lastActivity = now
             $0.working = false
             $0.restarts += 1
+            OrchMetrics.restarts.increment()
         }
         logger.notice("\(instance) restarted (\(reason)); \(session.map { "resuming session \($0)" } ?? "no session to resume: fresh start")")
         await events?.append("restart", instance: instance, ["reason": reason, "session_id": session ?? ""])

@@ -75,7 +75,8 @@ public struct Orchestrator: Sendable {
     /// - Parameters:
     ///   - shutdown: returns when the server should stop (a signal, say).
     /// - Throws: when the receiver cannot listen or the instances cannot be launched.
-    public func run(until shutdown: @escaping @Sendable () async -> Void) async throws {
+    ///   - progress: the live summary line on a terminal; nil logs the summary as plain lines when it changes.
+    public func run(until shutdown: @escaping @Sendable () async -> Void, progress: ProgressLine? = nil) async throws {
         let events = try EventLog(file: layout.logs + "/events.jsonl")
         let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
         let board = InstanceBoard(instances: workspace.instances)
@@ -105,22 +106,34 @@ public struct Orchestrator: Sendable {
                                         events: events, logger: logger)
         let coordinator = Coordinator(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
         let (layout, target, instances) = (layout, workspace.target, workspace.instances)
-        let status: @Sendable () async -> Data = {
-            var report: StatusReport
-            do {
-                report = try StatusReport.fromState(layout: layout, target: target, instances: instances)
-            } catch {
-                return Data(#"{"error": "cannot read the task state"}"#.utf8)
-            }
+        let currentReport: @Sendable () async -> StatusReport? = {
+            guard var report = try? StatusReport.fromState(layout: layout, target: target, instances: instances) else { return nil }
             report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot)
+            OrchMetrics.update(from: report)
+            return report
+        }
+        let status: @Sendable () async -> Data = {
+            guard let report = await currentReport() else { return Data(#"{"error": "cannot read the task state"}"#.utf8) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             return (try? encoder.encode(report)) ?? Data()
         }
         let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, status: status, logger: logger)
             .application(onRunning: { listeningContinuation.finish() })
+        OrchMetrics.bootstrap()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: receiver), .init(service: flow), .init(service: rotator)]
+        if config.dashboardPort != 0 {
+            let port = config.dashboardPort
+            let logger = logger
+            let dashboard = Dashboard(port: port, status: status, logger: logger).application(onRunning: { bound in
+                logger.info("dashboard on http://127.0.0.1:\(bound)/ (metrics at /metrics)")
+            })
+            services.append(.init(service: BestEffortService(dashboard, name: "the dashboard on 127.0.0.1:\(port)", logger: logger)))
+        }
+        services.append(.init(service: ProgressReporter(report: currentReport, line: progress, logger: logger)))
+        services.append(.init(service: supervisor))
         // The supervisor is last so that it stops first: containers end before the receiver goes.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: receiver), .init(service: flow), .init(service: rotator), .init(service: supervisor)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         enum Ended { case services, shutdownRequested }
         try await withThrowingTaskGroup(of: Ended.self) { tasks in
             tasks.addTask {

@@ -97,6 +97,8 @@ public actor TaskFlow: Service {
     var record: NoticeRecord
     var lastTip: ObjectID?
     var adoptionChecked = false
+    /// The merged tasks seen last (the first look only sets it: merges before this server are not counted).
+    var mergedSeen: Set<TaskID>?
 
     /// - Parameters:
     ///   - repository: the clone holding the target and the worker branches.
@@ -397,6 +399,11 @@ public actor TaskFlow: Service {
 
     /// Queues the notices the ledger calls for (done and failed tasks) and the resolved conflicts.
     func noteChanges(in ledger: TaskLedger) {
+        let merged = Set(ledger.tasks.filter { $0.state == .merged }.map(\.id))
+        if let known = mergedSeen {
+            OrchMetrics.merges.increment(by: merged.subtracting(known).count)
+        }
+        mergedSeen = merged
         for task in ledger.tasks {
             switch task.state {
             case .done:
@@ -467,6 +474,7 @@ public actor TaskFlow: Service {
         switch outcome {
         case .conflicted(let paths):
             if workers[worker]!.conflictedAt == nil {
+                OrchMetrics.conflicts.increment()
                 queue(ManagerNotice(key: "conflict:worker-\(worker):\(ledger.targetTip)",
                                     text: "orch/worker-\(worker) conflicts with \(target) in \(paths.joined(separator: ", ")); orch asked worker-\(worker) to merge \(target) and resolve them. Merge worker-\(worker) once you hear it is resolved."))
             }

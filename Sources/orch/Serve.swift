@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
             // Cancelled rather than signalled: the services ended by themselves (an error follows).
             guard !Task.isCancelled else { return }
             print("orch: signal \(signal), stopping")
-        })
+        }, progress: ProgressLine.onTerminal())
         print("orch: stopped; worktrees, branches and homes are kept in \(orchestrator.layout.root)")
     }
 }

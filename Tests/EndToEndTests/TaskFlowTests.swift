@@ -47,7 +47,8 @@ enum EventLogReading {
         ///   - taskSeconds: how long each worker's turn on a task takes (a `sleep` before its work).
         ///   - spareCredentials: credential files beyond one per instance.
         ///   - rateLimitSeconds: `health.rateLimitSeconds`.
-        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900) async throws {
+        ///   - dashboardPort: the dashboard's port, 0 for none.
+        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0) async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -70,7 +71,7 @@ enum EventLogReading {
             server = try await ScriptedModelServer.start(script)
             try Fixtures.write(["config/orchestrator.json": """
                 {"repositoryUrl": "\(dir("origin"))", "workerCount": 3, "claudeConfigs": "\(dir("creds"))/*.json",
-                 "image": "orch-claude-test:latest", "network": "host",
+                 "image": "orch-claude-test:latest", "network": "host", "dashboardPort": \(dashboardPort),
                  "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)", "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
                          "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.com"},
                  "health": {"checkSeconds": 1, "backoffSeconds": 0.5, "rateLimitSeconds": \(rateLimitSeconds)}}

@@ -1,0 +1,73 @@
+import CoreMetrics
+import Foundation
+
+import Prometheus
+
+/// orch's metrics through swift-metrics, exposed in Prometheus text format by
+/// swift-prometheus at the dashboard's `/metrics`:
+///
+/// - `orch_instances{state}`, `orch_tasks{state}`: gauges, refreshed from the status every second;
+/// - `orch_hook_handling_seconds{event}`: histogram of the server's handling time per hook event;
+/// - `orch_restarts_total`, `orch_rate_limits_total`, `orch_rotations_total`,
+///   `orch_merges_total` (tasks merged into the target), `orch_conflicts_total`: counters.
+///
+/// ```swift
+/// OrchMetrics.bootstrap()
+/// OrchMetrics.restarts.increment()
+/// let text = OrchMetrics.exposition()
+/// ```
+public enum OrchMetrics {
+    /// The registry the factory writes into.
+    public static let registry = PrometheusCollectorRegistry()
+    private static let bootstrapped: Void = {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["orch_hook_handling_seconds"] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .seconds(1),
+        ]
+        MetricsSystem.bootstrap(factory)
+        // Counters appear at 0 rather than only once something happened.
+        for counter in [restarts, rateLimits, rotations, merges, conflicts] { counter.increment(by: 0) }
+    }()
+
+    /// Installs the Prometheus factory as the process's metrics system (once; later calls do nothing).
+    public static func bootstrap() { _ = bootstrapped }
+
+    /// Instance restarts.
+    public static var restarts: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_restarts_total") }
+    /// Rate-limit events (one per limited credential file).
+    public static var rateLimits: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_rate_limits_total") }
+    /// Moves of an instance to another credential file.
+    public static var rotations: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_rotations_total") }
+    /// Tasks merged into the target.
+    public static var merges: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_merges_total") }
+    /// Conflicts between a worker's branch and the target.
+    public static var conflicts: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_conflicts_total") }
+
+    /// Records how long handling a hook event took.
+    /// - Parameters:
+    ///   - event: the event's name.
+    ///   - nanoseconds: the time.
+    public static func recordHandling(event: String, nanoseconds: Int64) {
+        CoreMetrics.Timer(label: "orch_hook_handling_seconds", dimensions: [("event", event)]).recordNanoseconds(nanoseconds)
+    }
+
+    /// Sets the instance and task gauges from a status report.
+    /// - Parameters:
+    ///   - report: the report.
+    public static func update(from report: StatusReport) {
+        let instanceStates = ["starting", "working", "idle", "restarting", "failed", "rate-limited"]
+        for state in instanceStates {
+            let count = report.instances.filter { $0.state.hasPrefix(state) }.count
+            CoreMetrics.Gauge(label: "orch_instances", dimensions: [("state", state)]).record(count)
+        }
+        for state in ["queued", "delivered", "done", "merged", "failed"] {
+            CoreMetrics.Gauge(label: "orch_tasks", dimensions: [("state", state)]).record(report.tasks.filter { $0.state == state }.count)
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public static func exposition() -> String {
+        registry.emitToString()
+    }
+}
