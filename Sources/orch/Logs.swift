@@ -34,8 +34,10 @@ struct Logs: AsyncParsableCommand {
             print("--- \(pane)")
             paneOffset = copy(pane, from: 0)
         }
+        fflush(nil)
         while follow {
             try await Task.sleep(for: .milliseconds(300))
+            defer { fflush(nil) }
             if let pane {
                 paneOffset = copy(pane, from: paneOffset)
             } else {

@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let shutdown = ShutdownSignal()
+        let progress = ProgressLine.onTerminal()
+        defer { progress?.finish() }
         let orchestrator = try await Orchestrator.prepare(configDirectory: config, stateDirectory: state)
         print("orch: starting \(orchestrator.config.instanceCount) instances; state in \(orchestrator.layout.root)")
         try await orchestrator.run(until: {
@@ -23,7 +25,7 @@ struct Serve: AsyncParsableCommand {
             // Cancelled rather than signalled: the services ended by themselves (an error follows).
             guard !Task.isCancelled else { return }
             print("orch: signal \(signal), stopping")
-        }, progress: ProgressLine.onTerminal())
+        }, progress: progress)
         print("orch: stopped; worktrees, branches and homes are kept in \(orchestrator.layout.root)")
     }
 }

@@ -193,6 +193,30 @@ enum EventLogReading {
             try await run.stop(serve)
             let down = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state")])
             #expect(down.status == 1 && down.stdout.contains("server is down") && down.stdout.contains("\(run.taskCount + 1) merged"), "\(down.stdout)")
+
+            // orch logs: the event log, an instance's events and pane log, and -f following appends.
+            let all = try TestSupport.run(orchExecutable, ["logs", "--state", run.dir("state")])
+            #expect(all.status == 0 && all.stdout.contains("worker-2  delivered") && all.stdout.contains("manager  notified"), "\(all.stdout.suffix(1500))")
+            let one = try TestSupport.run(orchExecutable, ["logs", "worker-1", "--state", run.dir("state")])
+            #expect(one.stdout.contains("--- \(run.dir("state", "logs", "worker-1.log"))") && !one.stdout.contains("worker-2  delivered"))
+            let follow = Process()
+            follow.executableURL = URL(fileURLWithPath: orchExecutable)
+            follow.arguments = ["logs", "-f", "--state", run.dir("state")]
+            let out = Pipe()
+            follow.standardOutput = out
+            try follow.run()
+            try await Task.sleep(for: .seconds(1))
+            let handle = try #require(FileHandle(forWritingAtPath: run.dir("state", "logs", "events.jsonl")))
+            handle.seekToEndOfFile()
+            handle.write(Data(#"{"event":"followed","instance":"worker-3","time":"2026-11-25T00:00:00Z"}"#.utf8 + [0x0A]))
+            try handle.close()
+            try await Task.sleep(for: .seconds(1.5))
+            follow.terminate()
+            follow.waitUntilExit()
+            let followed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(followed.contains("worker-3  followed"), "\(followed.suffix(500))")
+            // Without a terminal, the summary goes to the log as plain lines.
+            #expect(run.serveOutput.contains("orch · tasks merged \(run.taskCount)/"), "\(run.serveOutput.suffix(2000))")
         } cleanup: {
             await run.cleanUp(serve)
         }
