@@ -93,10 +93,13 @@ public actor InstanceSupervisor: Service {
         do {
             panes = try await processes.panes()
             // tmux can mark a pane dead (its pty closed) a moment before it has reaped the exit status.
-            if panes.values.contains(where: { $0.dead && $0.exitStatus == nil }) {
+            // Under load that moment can stretch: look again, up to a second.
+            for _ in 0..<5 where panes.values.contains(where: { $0.dead && $0.exitStatus == nil }) {
                 try await Task.sleep(for: .milliseconds(200))
                 panes = try await processes.panes()
             }
+        } catch is CancellationError {
+            return
         } catch {
             logger.error("cannot list the tmux panes: \(error)")
             return

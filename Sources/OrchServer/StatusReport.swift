@@ -18,15 +18,25 @@ import OrchCore
 public struct StatusReport: Codable, Sendable, Equatable {
     /// One instance.
     public struct Instance: Codable, Sendable, Equatable {
+        /// `manager` or `worker-N`.
         public var name: String
+        /// `manager` or `worker`.
         public var role: String
+        /// starting, working, idle, restarting, failed, `rate-limited until …`, or unknown.
         public var state: String
+        /// The task handed to it and not done yet.
         public var task: String?
+        /// Its branch.
         public var branch: String
+        /// Commits on its branch the target lacks.
         public var ahead: Int?
+        /// Commits on the target its branch lacks.
         public var behind: Int?
+        /// The name of the credential file it uses.
         public var credential: String?
+        /// Restarts in this run of the server.
         public var restarts: Int
+        /// Seconds since its last hook event.
         public var lastHookSecondsAgo: Double?
         /// Why it is restarting or failed.
         public var detail: String?
@@ -34,17 +44,25 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
     /// One task.
     public struct TaskRow: Codable, Sendable, Equatable {
+        /// `T-0007`.
         public var id: String
+        /// The worker whose list holds it.
         public var worker: Int
+        /// What to do.
         public var text: String
+        /// queued, delivered, done, merged or failed.
         public var state: String
     }
 
     /// One credential file, by name only.
     public struct Credential: Codable, Sendable, Equatable {
+        /// The file's name.
         public var file: String
+        /// The instance using it.
         public var instance: String?
+        /// When its rate limit resets (ISO 8601), if it is limited.
         public var limitedUntil: String?
+        /// How often an instance was moved off it.
         public var rotations: Int
     }
 
@@ -52,8 +70,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var server: String
     /// The target branch.
     public var target: String
+    /// Every instance, manager first.
     public var instances: [Instance]
+    /// Every task, by worker, in list order.
     public var tasks: [TaskRow]
+    /// Every credential file of the pool.
     public var credentials: [Credential]
 
     /// The part git and the state directory tell, with no server: tasks, branches, credential files.
