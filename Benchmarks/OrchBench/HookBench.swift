@@ -8,11 +8,7 @@ import OrchServer
 /// the server's own handling time per event, and requests per second.
 func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let origin = "\(work)/hooks-origin"
-    try FileManager.default.createDirectory(atPath: origin, withIntermediateDirectories: true)
-    git("init", "-q", "-b", "main", in: origin)
-    try "# Bench\n".write(toFile: "\(origin)/PROJECT_DIRECTION.md", atomically: true, encoding: .utf8)
-    git("add", "-A", in: origin)
-    git("commit", "-q", "-m", "seed", in: origin)
+    try seedRepository(at: origin)
     let layout = StateLayout(root: "\(work)/hooks-state")
     let workspace = try Workspace.prepare(repositoryURL: origin, target: "main", workerCount: 3, layout: layout)
     let repository = try Repository.open(at: layout.clone)

@@ -5,11 +5,7 @@ import ScriptedModel
 /// Claude Code has sent its first model request, and the server's resident memory.
 func benchmarkServe(workerCounts: [Int], work: String) async throws {
     let origin = "\(work)/serve-origin"
-    try FileManager.default.createDirectory(atPath: origin, withIntermediateDirectories: true)
-    git("init", "-q", "-b", "main", in: origin)
-    try "# Bench\n".write(toFile: "\(origin)/PROJECT_DIRECTION.md", atomically: true, encoding: .utf8)
-    git("add", "-A", in: origin)
-    git("commit", "-q", "-m", "seed", in: origin)
+    try seedRepository(at: origin)
     let maxInstances = (workerCounts.max() ?? 1) + 1
     var keys: [String] = []
     try FileManager.default.createDirectory(atPath: "\(work)/creds", withIntermediateDirectories: true)

@@ -40,3 +40,12 @@ func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted[sorted.count / 2]
 }
+
+/// A repository on `main` with one commit holding a `PROJECT_DIRECTION.md`, as `orch serve` needs.
+func seedRepository(at path: String) throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    git("init", "-q", "-b", "main", in: path)
+    try "# Bench\n".write(toFile: "\(path)/PROJECT_DIRECTION.md", atomically: true, encoding: .utf8)
+    git("add", "-A", in: path)
+    git("commit", "-q", "-m", "seed", in: path)
+}

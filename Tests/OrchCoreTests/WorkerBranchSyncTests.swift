@@ -7,12 +7,17 @@ import TestSupport
 /// Merging the target into a worker's checked-out branch, with one long-lived handle
 /// while git (the worker) commits in the worktree in between.
 @Suite struct WorkerBranchSyncTests {
-    @Test func aLongLivedHandleSeesTheIndexTheWorkerWroteAndTakesInTheTargetCleanly() throws {
-        let dir = ScratchDirectory()
+    /// A workspace with one worker, its target holding `a.txt`.
+    static func workspace(in dir: ScratchDirectory) throws -> (StateLayout, String) {
         try Fixtures.repository(at: dir("origin"), files: ["PROJECT_DIRECTION.md": "# x\n", "a.txt": "a\n"])
         let layout = StateLayout(root: dir("state"))
         _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 1, layout: layout)
-        let worktree = layout.worktree(.worker(1))
+        return (layout, layout.worktree(.worker(1)))
+    }
+
+    @Test func aLongLivedHandleSeesTheIndexTheWorkerWroteAndTakesInTheTargetCleanly() throws {
+        let dir = ScratchDirectory()
+        let (layout, worktree) = try Self.workspace(in: dir)
         let handle = try Repository.open(at: worktree)
         let sync = WorkerBranchSync(target: "main")
         let clone = try Repository.open(at: layout.clone)
@@ -35,10 +40,7 @@ import TestSupport
 
     @Test func aConflictWritesNothingAndNamesThePaths() throws {
         let dir = ScratchDirectory()
-        try Fixtures.repository(at: dir("origin"), files: ["PROJECT_DIRECTION.md": "# x\n", "a.txt": "a\n"])
-        let layout = StateLayout(root: dir("state"))
-        _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 1, layout: layout)
-        let worktree = layout.worktree(.worker(1))
+        let (layout, worktree) = try Self.workspace(in: dir)
         try Fixtures.write(["a.txt": "worker\n"], in: worktree)
         try git("commit", "-q", "-am", "worker", in: worktree)
         let clone = try Repository.open(at: layout.clone)
