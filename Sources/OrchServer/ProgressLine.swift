@@ -18,7 +18,7 @@ public final class ProgressLine: @unchecked Sendable {
     private let descriptor: Int32
     private var active = false
 
-    private init(descriptor: Int32) {
+    init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 
