@@ -245,4 +245,28 @@ enum EventLogReading {
             await run.cleanUp(serve)
         }
     }
+
+    @Test func aWorkerGetsMoreThanEightTasksInARowThroughItsStopHook() async throws {
+        let run = try await Run()
+        // Nine more tasks for worker-1 before the manager plans its three: twelve in a row, past the client's default cap of 8 blocks.
+        for index in 1...9 {
+            let assigned = try TestSupport.run(orchExecutable, ["assign", "--repo", run.dir("origin"), "--worker", "1", "Write note \(index)"])
+            #expect(assigned.status == 0, "\(assigned.stderr)")
+        }
+        let total = run.taskCount + 9
+        let serve = try run.startServe()
+        try await withCleanup {
+            let finished = try await ServeTests.waitUntil(120) {
+                guard let ledger = run.ledger() else { return false }
+                return ledger.tasks.count == total && ledger.counts[.merged, default: 0] == total
+            }
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))")
+            let deliveries = ServeTests.events(run.dir).filter { $0["event"] == "delivered" && $0["instance"] == "worker-1" }
+            #expect(deliveries.count == 12, "\(deliveries)")
+            #expect(deliveries.filter { $0["by"] == "stop-hook" }.count >= 11, "one task after another in the Stop hook: \(deliveries)")
+            try await run.stop(serve)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
 }
