@@ -207,6 +207,8 @@ public actor InstanceSupervisor: Service {
     /// - Throws: what `prepare` or starting throws (the instance is left stopped, waiting to restart).
     public func replace(_ instance: InstanceName, prompt: String, prepare: () throws -> Void) async throws {
         guard let processes else { throw OrchError.failure("the instances are not running") }
+        // Marked first: a health check running meanwhile must not take the stopped instance for a failed one.
+        await board.update(instance) { $0.health = .waitingToRestart(reason: "switching its credentials", at: .distantFuture) }
         await processes.stop(instance)
         let session = await board.status(instance)?.sessionID
         do {
@@ -234,11 +236,11 @@ public actor InstanceSupervisor: Service {
     ///   - instance: the instance.
     ///   - until: the earliest reset.
     public func pause(_ instance: InstanceName, until: Date) async {
-        await processes?.stop(instance)
         await board.update(instance) {
             $0.health = .paused(until: until)
             $0.working = false
         }
+        await processes?.stop(instance)
     }
 
     /// Types a line into a running instance's pane.
