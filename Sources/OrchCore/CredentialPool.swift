@@ -58,8 +58,9 @@ public struct CredentialPool: Sendable, Equatable {
         var pool = CredentialPool(files: files, entries: entries, stateFile: stateFile)
         let names = Set(instances.map(\.description))
         for instance in instances {
+            // Its previous file, unless that one is still limited (it would hit the limit again at once).
             if let previous = kept.first(where: { $0.value.instance == instance.description && names.contains(instance.description) })?.key,
-               pool.entries[previous] != nil, pool.entries[previous]?.instance == nil {
+               pool.entries[previous] != nil, pool.entries[previous]?.instance == nil, pool.entries[previous]?.limitedUntil == nil {
                 pool.entries[previous]?.instance = instance.description
             }
         }

@@ -63,8 +63,8 @@ public struct Coordinator: HookHandler {
         case .stopFailure:
             // The rotation stops the container this hook runs in: it goes on after the reply.
             if event.error == "rate_limit", let rotator {
-                let (instance, message, transcript) = (event.instance, event.string("last_assistant_message"), event.transcriptPath)
-                Task { await rotator.rateLimited(instance, message: message, transcriptPath: transcript) }
+                let (instance, message, transcript, received) = (event.instance, event.string("last_assistant_message"), event.transcriptPath, event.received)
+                Task { await rotator.rateLimited(instance, message: message, transcriptPath: transcript, signalled: received) }
             }
         case .sessionEnd:
             break

@@ -70,23 +70,34 @@ public actor CredentialRotator: Service {
     ///   - message: what the client showed (the StopFailure hook's `last_assistant_message`).
     ///   - transcriptPath: its transcript, for the reset time.
     ///   - now: the time.
-    public func rateLimited(_ instance: InstanceName, message: String?, transcriptPath: String?, now: Date = Date()) async {
+    ///   - signalled: when the signal was sent; one from before the instance's last start is stale.
+    public func rateLimited(_ instance: InstanceName, message: String?, transcriptPath: String?, now: Date = Date(), signalled: Date? = nil) async {
         guard !busy.contains(instance) else { return }
-        let reset = message.flatMap { RateLimitReset.parse($0, now: now) }
-            ?? transcriptPath.flatMap { Self.resetFromTranscript($0, now: now) }
-            ?? now.addingTimeInterval(policy.rateLimitSeconds)
+        // A late signal about the file it had before its last (re)start must not mark the new one.
+        if let signalled, let started = await board.status(instance)?.startedAt, signalled < started { return }
+        // A reset in the past (an old transcript line) means none was given.
+        let reset = [message.flatMap { RateLimitReset.parse($0, now: now) }, transcriptPath.flatMap { Self.resetFromTranscript($0, now: now) }]
+            .compactMap { $0 }.first { $0 > now } ?? now.addingTimeInterval(policy.rateLimitSeconds)
         let limited = pool.file(of: instance)
-        guard pool.markLimited(instance, until: reset) else { return }
-        OrchMetrics.rateLimits.increment()
+        let marked = pool.markLimited(instance, until: reset)
+        // Already marked (another signal of the same limit, or a file still limited since an earlier server): move it all the same.
+        guard marked || pool.limitedUntil(of: instance) != nil else { return }
+        if marked { OrchMetrics.rateLimits.increment() }
         busy.insert(instance)
         defer { busy.remove(instance) }
         save()
         let until = Self.format(reset)
         logger.warning("\(instance) hit the rate limit of \(limited?.name ?? "its credential file") (resets \(until))")
         await events?.append("rate-limited", instance: instance, ["file": limited?.name ?? "", "until": until])
+        let before = pool
         if let next = pool.rotate(instance, now: now) {
             save()
-            await restart(instance, on: next, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.")
+            guard await restart(instance, on: next, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.") else {
+                // Its home still holds the old credentials: the pool must say so, or the file could go to a second instance.
+                pool = before
+                save()
+                return
+            }
             await events?.append("rotated", instance: instance, ["from": limited?.name ?? "", "to": next.name])
             OrchMetrics.rotations.increment()
             logger.notice("\(instance) now uses \(next.name)")
@@ -114,21 +125,25 @@ public actor CredentialRotator: Service {
             }
             busy.insert(instance)
             save()
-            await restart(instance, on: file, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
+            let restarted = await restart(instance, on: file, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
             busy.remove(instance)
+            guard restarted else { continue }
             await events?.append("resumed", instance: instance, ["file": file.name, "previous": previous?.name ?? ""])
             logger.notice("\(instance) resumed on \(file.name)")
         }
     }
 
-    private func restart(_ instance: InstanceName, on file: CredentialFile, prompt: String) async {
+    /// - Returns: whether the instance runs on `file` now.
+    private func restart(_ instance: InstanceName, on file: CredentialFile, prompt: String) async -> Bool {
         let home = InstanceHome(instance: instance, layout: layout)
         do {
             try await supervisor.replace(instance, prompt: prompt) {
                 try home.switchCredential(to: file)
             }
+            return true
         } catch {
             logger.error("cannot restart \(instance) on \(file.name): \(error)")
+            return false
         }
     }
 

@@ -43,7 +43,8 @@ public struct Dashboard: Sendable {
         // `/?settle=N` holds the page's load event N seconds (an image answered late), so a headless
         // browser that captures the page at load sees N seconds of live updates first.
         router.get("/settle") { request, _ in
-            let seconds = min(Double(request.uri.queryParameters.get("seconds") ?? "0") ?? 0, 30)
+            let asked = Double(request.uri.queryParameters.get("seconds") ?? "0") ?? 0
+            let seconds = asked.isFinite ? min(max(asked, 0), 30) : 0
             try await Task.sleep(for: .seconds(seconds))
             return Response(status: .ok, headers: [.contentType: "image/gif"], body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
         }

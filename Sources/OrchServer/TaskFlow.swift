@@ -88,7 +88,8 @@ public actor TaskFlow: Service {
     var finishedCache: [Int: (branchTip: ObjectID?, targetTip: ObjectID, finished: Set<TaskID>)] = [:]
     var marks: TaskLedger.Marks?
     var worktrees: [Int: Repository] = [:]
-    var writes: [Task<Void, Never>] = []
+    /// The last of the writes made after replies; each waits for the one before, so they land in order.
+    var lastWrite: Task<Void, Never>?
     let writer: MarkWriter
     var workers: [Int: WorkerState] = [:]
     var managerIdle = false
@@ -169,6 +170,7 @@ public actor TaskFlow: Service {
             let synced = syncBranch(worker, ledger: ledger)
             if let next = ledger.current(of: worker) {
                 markDelivered(next.id, at: ledger.targetTip)
+                workers[worker]!.conflictReminders = 0
                 record("delivered", instance: .worker(worker), ["task": next.id.description, "by": "stop-hook"])
                 return .block(Self.taskInstruction(next, branch: branch, target: target, sync: synced, resumed: next.state == .delivered))
             }
@@ -269,6 +271,13 @@ public actor TaskFlow: Service {
             guard await isRunning(.worker(worker)) else { continue }
             if let typed = workers[worker]!.typed {
                 if now.timeIntervalSince(typed.at) >= policy.confirmSeconds {
+                    // Heard from since (a hook event): the paste reached a client that is busy; typing it again would queue a copy.
+                    if let status = await board?.status(.worker(worker)), status.lastActivity > typed.at, status.lastEvent != .notification {
+                        workers[worker]!.typed = nil
+                        workers[worker]!.idle = false
+                        continue
+                    }
+                    guard typed.attempts < Self.maximumAttempts else { continue }
                     workers[worker]!.typed!.at = now
                     workers[worker]!.typed!.attempts += 1
                     logger.warning("worker-\(worker) did not confirm its instruction in \(Int(policy.confirmSeconds)) s; typing it again (attempt \(typed.attempts + 1))")
@@ -293,7 +302,12 @@ public actor TaskFlow: Service {
         }
         if managerIdle, !pending.isEmpty, await isRunning(.manager) {
             if var typed = managerTyped {
-                if now.timeIntervalSince(typed.typed.at) >= policy.confirmSeconds {
+                if now.timeIntervalSince(typed.typed.at) >= policy.confirmSeconds, typed.typed.attempts < Self.maximumAttempts {
+                    if let status = await board?.status(.manager), status.lastActivity > typed.typed.at, status.lastEvent != .notification {
+                        managerTyped = nil
+                        managerIdle = false
+                        return
+                    }
                     typed.typed.at = now
                     typed.typed.attempts += 1
                     managerTyped = typed
@@ -329,11 +343,14 @@ public actor TaskFlow: Service {
 
     static func branch(_ worker: Int) -> String { "orch/worker-\(worker)" }
 
+    /// How often one instruction is typed into a pane before orch stops trying (the next Stop or idle prompt brings it back).
+    static let maximumAttempts = 5
+
     /// Appends to the event log without holding up the reply (the log keeps the order of calls).
     func record(_ kind: String, instance: InstanceName, _ details: [String: String] = [:]) {
         guard let events else { return }
         let time = Date()
-        writes.append(Task { await events.append(kind, instance: instance, details, time: time) })
+        chain { await events.append(kind, instance: instance, details, time: time) }
     }
 
     static func describe(_ outcome: WorkerBranchSync.Outcome) -> String {
@@ -386,14 +403,21 @@ public actor TaskFlow: Service {
         if marks == nil { marks = try? TaskLedger.Marks(repository: repo()) }
         marks?.delivered.insert(task)
         let writer = writer
-        writes.append(Task { await writer.delivered(task, at: commit) })
+        chain { await writer.delivered(task, at: commit) }
     }
 
     /// Waits until the records written after replies are in git.
     public func settle() async {
-        let pending = writes
-        writes = []
-        for write in pending { await write.value }
+        await lastWrite?.value
+    }
+
+    /// Queues a write behind the earlier ones.
+    func chain(_ write: @escaping @Sendable () async -> Void) {
+        let previous = lastWrite
+        lastWrite = Task {
+            await previous?.value
+            await write()
+        }
     }
 
 
@@ -438,10 +462,10 @@ public actor TaskFlow: Service {
         logger.error("\(task.id) failed: \(reason)")
         // Written after the reply, like deliveries; lost in a crash, the task is only failed again after its reminders.
         let (writer, events) = (writer, events)
-        writes.append(Task {
+        chain {
             await writer.failed(task.id, at: tip)
             await events?.append("task-failed", instance: .worker(task.worker), ["task": task.id.description, "reason": reason])
-        })
+        }
     }
 
     /// Brings an idle or stopping worker's branch up to date with the target; notes conflicts and their resolution for the manager.
