@@ -2,6 +2,7 @@
 #define ORCH_CLIBGIT2_SHIM_H
 
 #include <git2.h>
+#include <libssh2.h>
 
 /* git_libgit2_opts is variadic and so not callable from Swift; these wrappers
    expose the options orch sets. */
@@ -11,6 +12,42 @@ static inline int orch_git_set_owner_validation(int enabled) {
 
 static inline int orch_git_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
+}
+
+/* libgit2 1.5 hands the ssh certificate callback the server's raw host key but
+   does not check it against known_hosts itself; libssh2 (which libgit2 already
+   links) reads OpenSSH's format, hashed names and [host]:port entries included.
+   Returns 0 when the key matches, 1 when the host is not in the file, 2 when the
+   file holds another key for it, -1 when the file cannot be read. */
+static inline int orch_known_hosts_check(const char *file, const char *host, int port,
+                                         const char *key, size_t key_len, int git_raw_type) {
+    int key_type;
+    switch (git_raw_type) {
+    case 1: key_type = LIBSSH2_KNOWNHOST_KEY_SSHRSA; break;
+    case 2: key_type = LIBSSH2_KNOWNHOST_KEY_SSHDSS; break;
+    case 3: key_type = LIBSSH2_KNOWNHOST_KEY_ECDSA_256; break;
+    case 4: key_type = LIBSSH2_KNOWNHOST_KEY_ECDSA_384; break;
+    case 5: key_type = LIBSSH2_KNOWNHOST_KEY_ECDSA_521; break;
+    case 6: key_type = LIBSSH2_KNOWNHOST_KEY_ED25519; break;
+    default: key_type = LIBSSH2_KNOWNHOST_KEY_UNKNOWN; break;
+    }
+    LIBSSH2_SESSION *session = libssh2_session_init();
+    if (!session) return -1;
+    LIBSSH2_KNOWNHOSTS *hosts = libssh2_knownhost_init(session);
+    int result = -1;
+    if (hosts && libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0) {
+        struct libssh2_knownhost *found = NULL;
+        int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | key_type;
+        switch (libssh2_knownhost_checkp(hosts, host, port, key, key_len, mask, &found)) {
+        case LIBSSH2_KNOWNHOST_CHECK_MATCH: result = 0; break;
+        case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND: result = 1; break;
+        case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: result = 2; break;
+        default: result = -1; break;
+        }
+    }
+    if (hosts) libssh2_knownhost_free(hosts);
+    libssh2_session_free(session);
+    return result;
 }
 
 #endif

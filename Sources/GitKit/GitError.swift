@@ -36,6 +36,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let contended = Code(rawValue: -1004)
         /// The remote refused an update (e.g. not a fast-forward).
         public static let rejected = Code(rawValue: -1005)
+        /// The remote refused the credentials offered, or none could be offered.
+        public static let authentication = Code(rawValue: -1006)
+        /// An ssh host's key is not in known_hosts, or does not match it.
+        public static let hostKey = Code(rawValue: -1007)
 
         public var description: String {
             switch self {
@@ -55,6 +59,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
             case .pathExists: "path exists"
             case .contended: "contended"
             case .rejected: "rejected"
+            case .authentication: "authentication"
+            case .hostKey: "host key"
             default: "code \(rawValue)"
             }
         }

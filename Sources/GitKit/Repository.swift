@@ -51,22 +51,31 @@ public final class Repository {
     ///   - path: where the clone goes; it must not exist or be empty.
     ///   - bare: clone without a working tree.
     ///   - branch: the branch to check out (and make HEAD); the remote's default when nil.
-    /// - Throws: ``GitError`` from libgit2.
-    public static func clone(from url: String, to path: String, bare: Bool = false, branch: String? = nil) throws -> Repository {
+    ///   - access: credentials and known_hosts for ssh and https remotes.
+    /// - Throws: ``GitError`` from libgit2, or `.authentication` / `.hostKey` naming the remote and the method.
+    public static func clone(from url: String, to path: String, bare: Bool = false, branch: String? = nil,
+                             access: RemoteAccess? = nil) throws -> Repository {
         _ = libgit2Ready
+        let operation = "clone \(RemoteSession.redacting(url)) into \(path)"
         var options = git_clone_options()
-        try check(git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION)), "clone \(url)")
+        try check(git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION)), operation)
         options.bare = bare ? 1 : 0
+        let session = access.map { RemoteSession(url: url, access: $0) }
+        session?.install(into: &options.fetch_opts.callbacks)
         var repo: OpaquePointer?
-        let result: Int32 = if let branch {
-            branch.withCString { name in
-                options.checkout_branch = name
-                return git_clone(&repo, url, path, &options)
+        let result: Int32 = withExtendedLifetime(session) {
+            if let branch {
+                branch.withCString { name in
+                    options.checkout_branch = name
+                    return git_clone(&repo, url, path, &options)
+                }
+            } else {
+                git_clone(&repo, url, path, &options)
             }
-        } else {
-            git_clone(&repo, url, path, &options)
         }
-        try check(result, "clone \(url) into \(path)")
+        if result < 0 {
+            throw session?.error(for: result, operation: operation) ?? GitError.last(result, operation: operation)
+        }
         return Repository(pointer: repo!)
     }
 

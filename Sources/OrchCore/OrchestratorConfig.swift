@@ -37,12 +37,19 @@ public struct OrchestratorConfig: Equatable, Sendable {
     public var resources: Resources?
     /// When instances are restarted and when they are given up (`health`).
     public var health: HealthPolicy = HealthPolicy()
+    /// The identity instances commit under (with the instance named); nil takes the host user's, see ``GitIdentity``.
+    public var gitIdentity: GitIdentity?
+    /// Whether `orch/worker-N` and `orch/manager` are pushed too, for people to review work in progress.
+    public var pushWorkerBranches = true
+    /// How orch reaches `repositoryUrl` (authentication, fetch interval).
+    public var remote = RemoteSettings()
 
     /// The number of instances: the workers and the manager.
     public var instanceCount: Int { workerCount + 1 }
 
     static let knownFields: Set<String> = [
         "repositoryUrl", "branch", "workerCount", "claudeConfigs", "image", "network", "env", "stateDir", "dashboardPort", "resources", "health",
+        "gitIdentity", "pushWorkerBranches", "remote",
     ]
 
     /// Reads `DIR/orchestrator.json`.
@@ -182,6 +189,7 @@ public struct OrchestratorConfig: Equatable, Sendable {
             resources: resources
         )
         config.health = health
+        try config.parseRemoteFields(fields, fail: fail)
         return config
     }
 
