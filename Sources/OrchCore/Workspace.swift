@@ -19,14 +19,15 @@ public struct Workspace: Sendable {
     ///   - workerCount: how many workers.
     ///   - layout: the state directory's layout.
     /// - Throws: ``OrchError`` naming what is missing and how to fix it; ``GitError`` when git fails.
-    public static func prepare(repositoryURL: String, target: String, workerCount: Int, layout: StateLayout) throws -> Workspace {
+    ///   - remote: how to reach the repository (credentials, known_hosts) for the first clone.
+    public static func prepare(repositoryURL: String, target: String, workerCount: Int, layout: StateLayout, remote: RemoteSync? = nil) throws -> Workspace {
         let repository: Repository
         if FileManager.default.fileExists(atPath: layout.clone) {
             repository = try Repository.open(at: layout.clone)
         } else {
             try FileManager.default.createDirectory(atPath: layout.root, withIntermediateDirectories: true)
             do {
-                repository = try Repository.clone(from: repositoryURL, to: layout.clone, bare: true)
+                repository = try Repository.clone(from: repositoryURL, to: layout.clone, bare: true, access: remote?.access)
             } catch let error as GitError {
                 try? FileManager.default.removeItem(atPath: layout.clone)
                 throw OrchError.usage("cannot clone repositoryUrl \(repositoryURL): \(error.message)")

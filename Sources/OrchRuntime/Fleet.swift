@@ -62,6 +62,7 @@ public struct Fleet: Sendable {
             }
         }
         var services: [ComposeFile.Service] = []
+        let identity = config.gitIdentity ?? GitIdentity.host()
         for (index, instance) in workspace.instances.enumerated() {
             let home = InstanceHome(instance: instance, layout: layout)
             // Never rewrite the files of a Claude that is running: it rewrites them on exit.
@@ -75,7 +76,9 @@ public struct Fleet: Sendable {
             // Defaults a fleet wants, which the config's `env` may override: no telemetry or update
             // checks (they cost each client's start-up a second of CPU), and a Stop hook that may
             // hand a worker task after task without the client's cap of 8 consecutive blocks ending the turn.
-            var environment = Self.defaultEnvironment.merging(config.environment) { $1 }
+            // Commits name the instance that wrote them; the config's `env` may still override.
+            var environment = Self.defaultEnvironment.merging(GitIdentity.environment(for: instance, base: identity)) { $1 }
+                .merging(config.environment) { $1 }
             environment["HOME"] = home.path
             environment["ORCH_ROLE"] = instance.role
             environment["ORCH_INSTANCE"] = "\(instance)"

@@ -102,6 +102,7 @@ public struct Dashboard: Sendable {
     <body>
     <h1>orch</h1>
     <div id="server">connecting… <span id="updates">0</span> updates</div>
+    <div id="remote"></div>
     <h2>Instances</h2>
     <table id="instances"><thead><tr><th>instance</th><th>role</th><th>state</th><th>task</th><th>ahead/behind</th><th>credential</th><th>restarts</th><th>last hook</th></tr></thead><tbody></tbody></table>
     <h2>Tasks</h2>
@@ -123,6 +124,12 @@ public struct Dashboard: Sendable {
       server.className = report.server === 'running' ? '' : 'down';
       server.firstChild.textContent = 'server ' + report.server + ', target ' + report.target + ' · ';
       document.getElementById('updates').textContent = updates;
+      const r = report.remote;
+      document.getElementById('remote').textContent = !r ? '' : 'remote ' + r.url + ' · '
+        + (r.ahead == null ? '' : (r.ahead === 0 && r.behind === 0 ? 'in step' : 'ahead ' + r.ahead + ', behind ' + r.behind) + ' · ')
+        + 'last push ' + (r.lastPush || 'none yet')
+        + (r.conflict ? ' · upstream conflict in ' + r.conflict.join(', ') : '')
+        + (r.lastError ? ' · last error: ' + r.lastError : '');
       const body = document.querySelector('#instances tbody');
       body.replaceChildren();
       for (const i of report.instances) {

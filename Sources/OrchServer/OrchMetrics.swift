@@ -9,7 +9,8 @@ import Prometheus
 /// - `orch_instances{state}`, `orch_tasks{state}`: gauges, refreshed from the status every second;
 /// - `orch_hook_handling_seconds{event}`: histogram of the server's handling time per hook event;
 /// - `orch_restarts_total`, `orch_rate_limits_total`, `orch_rotations_total`,
-///   `orch_merges_total` (tasks merged into the target), `orch_conflicts_total`: counters.
+///   `orch_merges_total` (tasks merged into the target), `orch_conflicts_total`: counters;
+/// - `orch_pushes_total{result}`, `orch_fetches_total{result}`: the user's remote (ok, rejected, error).
 ///
 /// ```swift
 /// OrchMetrics.bootstrap()
@@ -28,6 +29,8 @@ public enum OrchMetrics {
         MetricsSystem.bootstrap(factory)
         // Counters appear at 0 rather than only once something happened.
         for counter in [restarts, rateLimits, rotations, merges, conflicts] { counter.increment(by: 0) }
+        for result in ["ok", "rejected", "error"] { pushes(result: result).increment(by: 0) }
+        for result in ["ok", "error"] { fetches(result: result).increment(by: 0) }
     }()
 
     /// Installs the Prometheus factory as the process's metrics system (once; later calls do nothing).
@@ -43,6 +46,19 @@ public enum OrchMetrics {
     public static var merges: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_merges_total") }
     /// Conflicts between a worker's branch and the target.
     public static var conflicts: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_conflicts_total") }
+
+    /// Pushes to the user's remote by result: ok, rejected (the remote moved), error (unreachable, credentials).
+    public static func pushes(result: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "orch_pushes_total", dimensions: [("result", result)])
+    }
+    /// Fetches from the user's remote by result: ok, error.
+    public static func fetches(result: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "orch_fetches_total", dimensions: [("result", result)])
+    }
+    /// The failure counter of a sync stage: a fetch's, else a push's.
+    static func counter(for stage: String) -> CoreMetrics.Counter {
+        stage == "fetch" ? fetches(result: "error") : pushes(result: "error")
+    }
 
     /// Records how long handling a hook event took.
     /// - Parameters:

@@ -21,6 +21,7 @@ public struct Orchestrator: Sendable {
     let engine: ContainerEngine
     let workspace: Workspace
     let lock: StateLock
+    let remote: RemoteSync
     let logger: Logger
 
     /// Where the hook receiver listens.
@@ -37,6 +38,8 @@ public struct Orchestrator: Sendable {
         let configDirectory = expandingTilde(configDirectory)
         let config = try OrchestratorConfig.load(directory: configDirectory)
         let credentials = try config.credentialFiles(configFile: configDirectory + "/orchestrator.json")
+        let layout = StateLayout(root: stateDirectory ?? config.stateDirectory ?? StateLayout.defaultRoot(for: config.repositoryURL))
+        let remote = try RemoteSync(config: config, configFile: configDirectory + "/orchestrator.json", layout: layout)
         let templates = try TemplateDirectory.locate()
         let engine: ContainerEngine
         do {
@@ -52,7 +55,6 @@ public struct Orchestrator: Sendable {
         guard try await engine.hasImage(config.image) else {
             throw OrchError.usage("image \(config.image) (field image) is not present; build it (scripts/build-test-image for orch-claude-test:latest, or templates/Dockerfile)")
         }
-        let layout = StateLayout(root: stateDirectory ?? config.stateDirectory ?? StateLayout.defaultRoot(for: config.repositoryURL))
         guard (layout.run + "/orch.sock").utf8.count <= HookReceiver.maximumSocketPath else {
             throw OrchError.usage("state directory \(layout.root) is too long for a unix socket path (\(HookReceiver.maximumSocketPath) bytes); use a shorter --state")
         }
@@ -60,14 +62,15 @@ public struct Orchestrator: Sendable {
         let lock = try StateLock(path: layout.lock)
         let workspace: Workspace
         do {
-            workspace = try Workspace.prepare(repositoryURL: config.repositoryURL, target: config.branch, workerCount: config.workerCount, layout: layout)
+            workspace = try Workspace.prepare(repositoryURL: config.repositoryURL, target: config.branch, workerCount: config.workerCount,
+                                              layout: layout, remote: remote)
         } catch {
             // A state directory made by this attempt holds nothing but its clone: leave no trace of a refused start.
             if fresh { try? FileManager.default.removeItem(atPath: layout.root) }
             throw error
         }
         return Orchestrator(config: config, layout: layout, credentials: credentials, templates: templates, engine: engine,
-                            workspace: workspace, lock: lock, logger: logger)
+                            workspace: workspace, lock: lock, remote: remote, logger: logger)
     }
 
     /// Runs the receiver and the instances until `shutdown` returns, then
@@ -104,11 +107,13 @@ public struct Orchestrator: Sendable {
                             board: board, events: events, logger: logger)
         let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health,
                                         events: events, logger: logger)
+        let sync = RemoteSyncService(sync: remote, fetchSeconds: config.remote.fetchSeconds, notify: { await flow.notify($0) },
+                                     events: events, logger: logger)
         let coordinator = Coordinator(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
         let (layout, target, instances) = (layout, workspace.target, workspace.instances)
         let currentReport: @Sendable () async -> StatusReport? = {
             guard var report = try? StatusReport.fromState(layout: layout, target: target, instances: instances) else { return nil }
-            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot)
+            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot, remote: await sync.snapshot())
             OrchMetrics.update(from: report)
             return report
         }
@@ -121,7 +126,9 @@ public struct Orchestrator: Sendable {
         let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, status: status, logger: logger)
             .application(onRunning: { listeningContinuation.finish() })
         OrchMetrics.bootstrap()
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: receiver), .init(service: flow), .init(service: rotator)]
+        // The remote's sync stops after the instances (services stop in reverse order), so its last push holds their last merge.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: receiver), .init(service: flow), .init(service: rotator),
+                                                                          .init(service: sync)]
         if config.dashboardPort != 0 {
             let port = config.dashboardPort
             let logger = logger

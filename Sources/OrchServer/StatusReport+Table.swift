@@ -5,6 +5,7 @@ extension StatusReport {
     public var table: String {
         var lines: [String] = []
         lines.append(server == "running" ? "orch: server running; target \(target)" : "orch: the server is down; tasks and branches as git has them (target \(target))")
+        if let remote { lines.append("remote: \(remote.summary)") }
         lines.append("")
         var rows = [["INSTANCE", "ROLE", "STATE", "TASK", "AHEAD/BEHIND", "CREDENTIAL", "RESTARTS", "LAST HOOK"]]
         for instance in instances {

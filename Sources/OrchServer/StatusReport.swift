@@ -10,7 +10,8 @@ import OrchCore
 ///                 "branch": "orch/worker-1", "ahead": 2, "behind": 0, "credential": "1.json",
 ///                 "restarts": 0, "lastHookSecondsAgo": 3.2}],
 ///  "tasks": [{"id": "T-0004", "worker": 1, "text": "Write the usage notes", "state": "delivered"}],
-///  "credentials": [{"file": "1.json", "instance": "worker-1", "limitedUntil": null, "rotations": 0}]}
+///  "credentials": [{"file": "1.json", "instance": "worker-1", "limitedUntil": null, "rotations": 0}],
+///  "remote": {"url": "git@host:team/app.git", "ahead": 0, "behind": 0, "lastPush": "2026-12-02T21:04:05Z", …}}
 /// ```
 ///
 /// `state` is one of starting, working, idle, restarting, failed, `rate-limited until <ISO 8601 time>`,
@@ -76,6 +77,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var tasks: [TaskRow]
     /// Every credential file of the pool.
     public var credentials: [Credential]
+    /// The target's sync state with the user's remote (as of the last fetch or push).
+    public var remote: RemoteSyncStatus?
 
     /// The part git and the state directory tell, with no server: tasks, branches, credential files.
     /// - Parameters:
@@ -102,9 +105,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
             row.credential = pool.first { $0.instance == "\(instance)" }?.file
             rows.append(row)
         }
+        var remote = RemoteSyncStatus(url: "origin")
+        if let upstream = try repository.referenceTarget("refs/remotes/origin/\(target)") {
+            (remote.ahead, remote.behind) = try repository.aheadBehind(ledger.targetTip, upstream)
+        }
         return StatusReport(server: "down", target: target, instances: rows,
                             tasks: ledger.tasks.map { TaskRow(id: $0.id.description, worker: $0.worker, text: $0.text, state: $0.state.rawValue) },
-                            credentials: pool)
+                            credentials: pool, remote: remote)
     }
 
     /// Fills in what only the running server knows.
@@ -112,8 +119,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
     ///   - statuses: the instances' live status.
     ///   - pool: the credential pool as the server holds it.
     ///   - now: the time.
-    public mutating func addLive(statuses: [InstanceName: InstanceStatus], pool: CredentialPool?, now: Date = Date()) {
+    ///   - remote: the sync state with the user's remote.
+    public mutating func addLive(statuses: [InstanceName: InstanceStatus], pool: CredentialPool?, remote: RemoteSyncStatus? = nil, now: Date = Date()) {
         server = "running"
+        if let remote { self.remote = remote }
         for index in instances.indices {
             guard let name = InstanceName(instances[index].name), let status = statuses[name] else { continue }
             instances[index].restarts = status.restarts

@@ -269,6 +269,8 @@ public actor TaskFlow: Service {
         await checkAdopted()
         for worker in workers.keys.sorted() where workers[worker]!.idle {
             guard await isRunning(.worker(worker)) else { continue }
+            // A hook event may have been handled while this waited: it decides, not the look taken before.
+            guard workers[worker]!.idle, let ledger = try? readLedger() else { continue }
             if let typed = workers[worker]!.typed {
                 if now.timeIntervalSince(typed.at) >= policy.confirmSeconds {
                     // Heard from since (a hook event): the paste reached a client that is busy; typing it again would queue a copy.
