@@ -54,8 +54,8 @@ final class RemoteSession {
     /// The error for a failed libgit2 call: the callback's own reason when it refused.
     func error(for result: Int32, operation: String) -> GitError {
         if let failure { return GitError(code: failure.code, message: failure.message, operation: operation) }
-        let raw = GitError.last(result, operation: operation)
-        return GitError(code: raw.code, message: "\(displayURL): \(raw.message)", operation: operation)
+        // The operation names the remote already.
+        return GitError.last(result, operation: operation)
     }
 
     private func refuse(_ code: GitError.Code, _ message: String) -> Int32 {

@@ -117,12 +117,21 @@ public final class Repository {
         return String(cString: target).droppingPrefix("refs/heads/")
     }
 
-    /// A signature for commits orch writes: the repository's `user.name` /
-    /// `user.email` when set, else `orch <orch@localhost>`.
+    /// A signature for commits orch writes: `GIT_AUTHOR_NAME` / `GIT_AUTHOR_EMAIL`
+    /// when set (inside an instance's container they name the instance, so a
+    /// merge the manager makes is signed by it), else the configured `user.name` /
+    /// `user.email` with "(orch)" added, else `orch <orch@localhost>`.
     func defaultSignature() throws -> UnsafeMutablePointer<git_signature> {
         var signature: UnsafeMutablePointer<git_signature>?
-        if git_signature_default(&signature, pointer) == 0, let signature {
+        let environment = ProcessInfo.processInfo.environment
+        if let name = environment["GIT_AUTHOR_NAME"], let email = environment["GIT_AUTHOR_EMAIL"], !name.isEmpty, !email.isEmpty,
+           git_signature_now(&signature, name, email) == 0, let signature {
             return signature
+        }
+        if git_signature_default(&signature, pointer) == 0, let configured = signature {
+            defer { git_signature_free(configured) }
+            let name = String(cString: configured.pointee.name) + " (orch)"
+            if git_signature_now(&signature, name, configured.pointee.email) == 0, let signature { return signature }
         }
         try check(git_signature_now(&signature, "orch", "orch@localhost"), "make signature")
         return signature!

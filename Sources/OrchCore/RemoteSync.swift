@@ -100,6 +100,9 @@ public struct RemoteSync: Sendable {
                 try repository.push(to: url, refspecs: ["refs/heads/\(target):refs/heads/\(target)"], access: access)
             } catch let error as GitError where error.code == .rejected {
                 return .rejected(error.message)
+            } catch let error as GitError where error.message.contains("non-bare") {
+                throw OrchError.failure("\(displayURL) has a working tree, and orch pushes only to a bare repository or a server; "
+                    + "the merged work stays in \(clone) (point repositoryUrl at a bare repository to have it pushed)")
             }
             try? repository.updateReference(upstreamRef, to: local, expecting: upstream, message: "orch: pushed")
             return .pushed(local.hex)

@@ -21,6 +21,7 @@ public actor RemoteSyncService: Service {
     private let queue = DispatchQueue(label: "orch.remote-sync")
     private var status: RemoteSyncStatus
     private var pushedTip: String?
+    private var countedTip: String?
     private var nextFetch = Date.distantPast
     private var nextBranchPush = Date.distantPast
     private var failures = 0
@@ -57,8 +58,12 @@ public actor RemoteSyncService: Service {
 
     /// One look: fetch when due, take upstream commits in, push what moved.
     func cycle(now: Date) async {
-        guard now >= retryAt else { return }
         let tip = try? await blocking { try $0.targetTip() }
+        if tip != countedTip {
+            countedTip = tip
+            await refreshCounts()
+        }
+        guard now >= retryAt else { return }
         let fetching = now >= nextFetch
         let branchesDue = sync.pushesBranches && now >= nextBranchPush
         guard fetching || tip != pushedTip || branchesDue else { return }

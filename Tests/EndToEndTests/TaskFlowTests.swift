@@ -48,7 +48,8 @@ enum EventLogReading {
         ///   - spareCredentials: credential files beyond one per instance.
         ///   - rateLimitSeconds: `health.rateLimitSeconds`.
         ///   - dashboardPort: the dashboard's port, 0 for none.
-        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0) async throws {
+        ///   - extraConfig: more top-level fields for orchestrator.json, e.g. `"remote": {…}`.
+        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0, extraConfig: String = "") async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -56,7 +57,9 @@ enum EventLogReading {
                 files[name] = try String(contentsOfFile: "\(packageRoot)/demo/project/\(name)", encoding: .utf8)
             }
             taskCount = files["PROJECT_DIRECTION.md"]!.split(separator: "\n").filter { $0.first?.isNumber == true }.count
-            try Fixtures.repository(at: dir("origin"), files: files)
+            // The user's repository: a bare one over file://, which orch pushes its work to.
+            try Fixtures.repository(at: dir("seed"), files: files)
+            try git("clone", "-q", "--bare", dir("seed"), dir("origin"), in: dir.path)
             var credentials: [String: String] = [:]
             var keys: [String: String] = [:]
             for index in 0..<(instances.count + spareCredentials) {
@@ -70,11 +73,10 @@ enum EventLogReading {
             if taskSeconds > 0 { script.rules["*"]!.insert(ModelRule(match: "Orch-Task: T-[0-9]+", bash: "sleep \(taskSeconds)"), at: 0) }
             server = try await ScriptedModelServer.start(script)
             try Fixtures.write(["config/orchestrator.json": """
-                {"repositoryUrl": "\(dir("origin"))", "workerCount": 3, "claudeConfigs": "\(dir("creds"))/*.json",
+                {"repositoryUrl": "file://\(dir("origin"))", "workerCount": 3, "claudeConfigs": "\(dir("creds"))/*.json",
                  "image": "orch-claude-test:latest", "network": "host", "dashboardPort": \(dashboardPort),
-                 "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)", "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
-                         "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.com"},
-                 "health": {"checkSeconds": 1, "backoffSeconds": 0.5, "rateLimitSeconds": \(rateLimitSeconds)}}
+                 "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)"},
+                 "health": {"checkSeconds": 1, "backoffSeconds": 0.5, "rateLimitSeconds": \(rateLimitSeconds)}\(extraConfig)}
                 """], in: dir.path)
             project = Fleet.projectName(for: StateLayout(root: dir("state")))
         }
@@ -241,6 +243,8 @@ enum EventLogReading {
             let keys = ServeTests.events(run.dir).filter { $0["event"] == "notified" }.flatMap { ($0["notices"] ?? "").split(separator: " ") }
             #expect(keys.count == Set(keys).count, "a notice reached the manager twice: \(keys)")
             try await run.stop(serve)
+            // The restarted server pushed what the killed one had not: the user's main is orch's.
+            #expect(try git("rev-parse", "main", in: run.dir("origin")) == (try git("rev-parse", "main", in: run.dir("state", "repo.git"))))
         } cleanup: {
             await run.cleanUp(serve)
         }
