@@ -15,10 +15,15 @@ public actor RemoteSyncService: Service {
     let sync: RemoteSync
     let fetchInterval: Duration
     let notify: @Sendable (ManagerNotice) async -> Void
-    let events: EventLog
+    let events: EventLog?
     let logger: Logger
-    /// Blocking libgit2 and network work stays off the concurrency pool.
-    private let queue = DispatchQueue(label: "orch.remote-sync")
+    /// Blocking libgit2 and network work stays off the concurrency pool. Replaced
+    /// when an operation hangs: libgit2 1.5 has no network timeouts, so a remote
+    /// that accepts a connection and never answers would hold it for good.
+    private var queue = DispatchQueue(label: "orch.remote-sync")
+    let operationTimeout: Duration
+    let finalPushTimeout: Duration
+    private var notifiedUpstream: String?
     private var status: RemoteSyncStatus
     private var pushedTip: String?
     private var countedTip: String?
@@ -31,11 +36,14 @@ public actor RemoteSyncService: Service {
     static let tick = Duration.milliseconds(250)
     /// orch's own branches move with every commit of an instance: pushed at most this often.
     static let branchInterval: TimeInterval = 5
-    /// How long the last push on shutdown may take.
-    static let finalPushSeconds: Double = 15
-
-    public init(sync: RemoteSync, fetchSeconds: Double, notify: @escaping @Sendable (ManagerNotice) async -> Void, events: EventLog, logger: Logger) {
+    /// - Parameters:
+    ///   - operationTimeout: how long one fetch or push may take before it counts as failed.
+    ///   - finalPushTimeout: how long the last push on shutdown may take.
+    public init(sync: RemoteSync, fetchSeconds: Double, notify: @escaping @Sendable (ManagerNotice) async -> Void, events: EventLog?,
+                logger: Logger, operationTimeout: Duration = .seconds(120), finalPushTimeout: Duration = .seconds(15)) {
         self.sync = sync
+        self.operationTimeout = operationTimeout
+        self.finalPushTimeout = finalPushTimeout
         self.fetchInterval = .seconds(fetchSeconds)
         self.notify = notify
         self.events = events
@@ -107,15 +115,18 @@ public actor RemoteSyncService: Service {
         case .fastForwarded, .merged:
             status.conflict = nil
             logger.info("took in new commits of \(sync.target) from \(sync.displayURL)")
-            await events.append("upstream-merged", instance: nil, ["target": sync.target])
+            await events?.append("upstream-merged", instance: nil, ["target": sync.target])
         case .conflicted(let paths, let upstream):
             let isNew = status.conflict != paths
             status.conflict = paths
             if isNew {
                 logger.warning("\(sync.displayURL)'s \(sync.target) conflicts with orch's in \(paths.joined(separator: ", ")): the manager resolves it on orch/manager")
-                await events.append("upstream-conflict", instance: nil, ["paths": paths.joined(separator: " ")])
+                await events?.append("upstream-conflict", instance: nil, ["paths": paths.joined(separator: " ")])
             }
-            await notify(ManagerNotice(key: "upstream-conflict:\(upstream)", text: Self.conflictText(target: sync.target, paths: paths)))
+            if notifiedUpstream != upstream {
+                notifiedUpstream = upstream
+                await notify(ManagerNotice(key: "upstream-conflict:\(upstream)", text: Self.conflictText(target: sync.target, paths: paths)))
+            }
         }
     }
 
@@ -128,7 +139,7 @@ public actor RemoteSyncService: Service {
             status.lastPush = RemoteSyncStatus.format(now)
             status.state = nil
             logger.info("pushed \(sync.target) (\(commit.prefix(10))) to \(sync.displayURL)")
-            await events.append("pushed", instance: nil, ["target": sync.target, "commit": commit])
+            await events?.append("pushed", instance: nil, ["target": sync.target, "commit": commit])
         case .rejected(let reason):
             OrchMetrics.pushes(result: "rejected").increment()
             status.state = "rejected"
@@ -173,9 +184,10 @@ public actor RemoteSyncService: Service {
                     return "\(error)"
                 }
             }
+            let limit = finalPushTimeout
             group.addTask {
-                try? await Task.sleep(for: .seconds(Self.finalPushSeconds))
-                return "no answer within \(Int(Self.finalPushSeconds)) s"
+                try? await Task.sleep(for: limit)
+                return "no answer within \(limit)"
             }
             let first = await group.next()!
             group.cancelAll()
@@ -188,10 +200,23 @@ public actor RemoteSyncService: Service {
         }
     }
 
+    /// Runs `work` on the queue and waits for it, at most `operationTimeout`.
     private func blocking<Value: Sendable>(_ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
-        let sync = sync
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Swift.Result { try work(sync) }) }
+        let (sync, queue, timeout) = (sync, queue, operationTimeout)
+        let outcome = ResumeOnce<Value>()
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                outcome.install(continuation)
+                queue.async { outcome.resume(with: Swift.Result { try work(sync) }) }
+                let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                    outcome.resume(with: .failure(TimedOut(seconds: seconds)))
+                }
+            }
+        } catch let error as TimedOut {
+            // The hung operation keeps its thread; later ones get a queue of their own.
+            self.queue = DispatchQueue(label: "orch.remote-sync")
+            throw OrchError.failure("\(sync.displayURL) gave no answer within \(error.seconds.formatted()) s")
         }
     }
 
