@@ -96,13 +96,22 @@ public struct RemoteSync: Sendable {
             let upstream = try repository.referenceTarget(upstreamRef)
             if upstream == local { return .upToDate }
             if let upstream, try !repository.isAncestor(upstream, of: local) { return .behind }
-            do {
-                try repository.push(to: url, refspecs: ["refs/heads/\(target):refs/heads/\(target)"], access: access)
-            } catch let error as GitError where error.code == .rejected {
-                return .rejected(error.message)
-            } catch let error as GitError where error.message.contains("non-bare") {
-                throw OrchError.failure("\(displayURL) has a working tree, and orch pushes only to a bare repository or a server; "
-                    + "the merged work stays in \(clone) (point repositoryUrl at a bare repository to have it pushed)")
+            if let path = localPath {
+                let outcome = try pushLocally(local, expecting: upstream, path: path, in: repository)
+                if case .rejected = outcome { return outcome }
+                if outcome == .upToDate {
+                    try? repository.updateReference(upstreamRef, to: local, expecting: upstream, message: "orch: pushed")
+                    return .upToDate
+                }
+            } else {
+                // The tip is pinned: a target that moves during the push is the next push's.
+                let pin = "refs/orch/push/\(target)"
+                try repository.updateReference(pin, to: local, expecting: try repository.referenceTarget(pin), message: "orch: push")
+                do {
+                    try repository.push(to: url, refspecs: ["\(pin):refs/heads/\(target)"], access: access)
+                } catch let error as GitError where error.code == .rejected {
+                    return .rejected(error.message)
+                }
             }
             try? repository.updateReference(upstreamRef, to: local, expecting: upstream, message: "orch: pushed")
             return .pushed(local.hex)
@@ -121,7 +130,11 @@ public struct RemoteSync: Sendable {
                 .filter { pushed["refs/remotes/origin/" + $0.key.dropFirst("refs/heads/".count)] != $0.value }
                 .sorted { $0.key < $1.key }
             guard !moved.isEmpty else { return [] }
-            try repository.push(to: url, refspecs: moved.map { "+\($0.key):\($0.key)" }, access: access)
+            if let path = localPath {
+                try pushBranchesLocally(moved.map { ($0.key, $0.value) }, path: path, in: repository)
+            } else {
+                try repository.push(to: url, refspecs: moved.map { "+\($0.key):\($0.key)" }, access: access)
+            }
             for (ref, tip) in moved {
                 let tracking = "refs/remotes/origin/" + ref.dropFirst("refs/heads/".count)
                 try? repository.updateReference(tracking, to: tip, expecting: pushed[tracking], message: "orch: pushed")

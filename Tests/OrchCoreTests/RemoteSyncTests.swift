@@ -203,3 +203,45 @@ import TestSupport
         }
     }
 }
+
+/// `repositoryUrl` naming a person's own repository with `main` checked out (what
+/// `orch init` writes): pushed into by compare-and-swap, the clean checkout kept in step.
+@Suite struct LocalCheckoutRemoteTests {
+    @Test func aCleanCheckoutFollowsADirtyOneHoldsThePushBack() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("work"), files: ["PROJECT_DIRECTION.md": "# x\n", "app.txt": "1\n"])
+        let layout = StateLayout(root: dir("state"))
+        let config = try OrchestratorConfig.parse(Data(#"{"repositoryUrl": "\#(dir("work"))", "workerCount": 1, "claudeConfigs": "/x"}"#.utf8), file: "c.json")
+        let sync = try RemoteSync(config: config, configFile: "c.json", layout: layout, environment: [:])
+        _ = try Workspace.prepare(repositoryURL: dir("work"), target: "main", workerCount: 1, layout: layout, remote: sync)
+        #expect(try sync.pushTarget() == .pushed(try git("rev-parse", "main", in: layout.clone)))
+        #expect(try git("rev-parse", "main", in: dir("work")) == (try git("rev-parse", "main", in: layout.clone)))
+        #expect(try git("status", "--porcelain", in: dir("work")) == "", "the checkout moved with main")
+        #expect(FileManager.default.fileExists(atPath: dir("work", "WORKER_1_TASK_LIST.md")))
+        #expect(try sync.pushBranches() == ["orch/manager", "orch/worker-1"])
+
+        try "1\nmine\n".write(toFile: dir("work", "app.txt"), atomically: true, encoding: .utf8)
+        _ = try TaskAssignment(worker: 1, text: "more", branch: "main").commit(to: Repository.open(at: layout.clone))
+        let before = try git("rev-parse", "main", in: dir("work"))
+        let refused = try #require(throws: OrchError.self) { try sync.pushTarget() }
+        #expect(refused.message.contains(dir("work")) && refused.message.contains("uncommitted changes"), "\(refused)")
+        #expect(try git("rev-parse", "main", in: dir("work")) == before)
+        #expect(try String(contentsOfFile: dir("work", "app.txt"), encoding: .utf8) == "1\nmine\n", "the person's edit stays")
+    }
+
+    @Test func aLocalRemoteThatMovedIsNotOverwritten() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("seed"), files: ["PROJECT_DIRECTION.md": "# x\n"])
+        try git("clone", "-q", "--bare", dir("seed"), dir("remote.git"), in: dir.path)
+        let layout = StateLayout(root: dir("state"))
+        let config = try OrchestratorConfig.parse(Data(#"{"repositoryUrl": "file://\#(dir("remote.git"))", "workerCount": 1, "claudeConfigs": "/x"}"#.utf8), file: "c.json")
+        let sync = try RemoteSync(config: config, configFile: "c.json", layout: layout, environment: [:])
+        _ = try Workspace.prepare(repositoryURL: config.repositoryURL, target: "main", workerCount: 1, layout: layout, remote: sync)
+        _ = try sync.pushTarget()
+        // A person's commit lands after orch's last look at the remote: orch's push must not drop it.
+        let person = try Fixtures.commit(["p.txt": "p\n"], on: "main", message: "person", in: dir("remote.git"))
+        _ = try TaskAssignment(worker: 1, text: "orch's", branch: "main").commit(to: Repository.open(at: layout.clone))
+        guard case .rejected = try sync.pushTarget() else { Issue.record("expected a refusal"); return }
+        #expect(try git("rev-parse", "main", in: dir("remote.git")) == person)
+    }
+}

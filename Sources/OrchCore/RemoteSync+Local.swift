@@ -1,0 +1,67 @@
+import Foundation
+import GitKit
+
+/// Pushing into a repository on this machine (`file://` or a path).
+///
+/// libgit2's local transport writes the remote's ref without comparing it to
+/// what it saw when it connected, so a person's push in between would be lost,
+/// and it refuses repositories with a working tree. orch copies the objects
+/// itself and moves the ref by compare-and-swap, like `orch merge` does in a
+/// person's repository: a clean checkout of the target there is brought along,
+/// a dirty one is left alone and the push waits.
+extension RemoteSync {
+    /// The repository's path when the remote is on this machine, else nil.
+    var localPath: String? {
+        if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)) }
+        if url.contains("://") || RemoteSync.isSCPLike(url) { return nil }
+        return url
+    }
+
+    static func isSCPLike(_ url: String) -> Bool {
+        guard let colon = url.firstIndex(of: ":") else { return false }
+        return !url[..<colon].contains("/")
+    }
+
+    /// Moves the local remote's target from `expected` to `tip` (which this clone holds).
+    func pushLocally(_ tip: ObjectID, expecting expected: ObjectID?, path: String, in repository: Repository) throws -> PushOutcome {
+        let remote = try Repository.open(at: path)
+        let current = try remote.branchTip(target)
+        if current == tip { return .upToDate }
+        if let current, current != expected, try !isKnownAncestor(current, of: tip, in: repository) {
+            return .rejected("\(displayURL) has commits that \(target) lacks (not a fast-forward)")
+        }
+        try pinned(tip, in: repository) { ref in try remote.download(from: clone, refspecs: [ref]) }
+        let checkouts = try CheckedOutTarget(repository: remote, branch: target)
+        try checkouts.check(movingTo: tip)
+        do {
+            try remote.updateBranch(target, to: tip, expecting: current, message: "orch: push")
+        } catch let error as GitError where error.isLostRace {
+            return .rejected("\(target) in \(displayURL) moved while orch pushed")
+        }
+        try checkouts.sync(in: remote, from: current, to: tip)
+        return .pushed(tip.hex)
+    }
+
+    /// Sets orch's branches in the local remote to `tips` (they are orch's own: no fast-forward check).
+    func pushBranchesLocally(_ tips: [(ref: String, tip: ObjectID)], path: String, in repository: Repository) throws {
+        let remote = try Repository.open(at: path)
+        try remote.download(from: clone, refspecs: tips.map(\.ref))
+        for (ref, tip) in tips {
+            let branch = String(ref.dropFirst("refs/heads/".count))
+            // A branch someone checked out there is theirs to move.
+            guard try remote.checkouts(of: branch).isEmpty else { continue }
+            try remote.updateReference(ref, to: tip, expecting: try remote.referenceTarget(ref), message: "orch: push")
+        }
+    }
+
+    private func isKnownAncestor(_ commit: ObjectID, of tip: ObjectID, in repository: Repository) throws -> Bool {
+        (try? repository.isAncestor(commit, of: tip)) ?? false
+    }
+
+    /// Runs `body` with a ref in this clone that holds `tip` while the objects are copied.
+    private func pinned(_ tip: ObjectID, in repository: Repository, _ body: (String) throws -> Void) throws {
+        let ref = "refs/orch/push/\(target)"
+        try repository.updateReference(ref, to: tip, expecting: try repository.referenceTarget(ref), message: "orch: push")
+        try body(ref)
+    }
+}
