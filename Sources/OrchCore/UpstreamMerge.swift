@@ -3,8 +3,8 @@ import GitKit
 
 /// Takes the remote target's new commits into orch's target, as `orch merge`
 /// does for a worker branch: in memory, landing by compare-and-swap, nothing
-/// written on a conflict. Task lists edited on both sides are merged line by
-/// line and every task keeps a unique id (see ``UpstreamTaskLists``).
+/// but the task lists written on a conflict. Task lists edited on both sides
+/// are merged line by line and every task keeps a unique id (see ``UpstreamTaskLists``).
 struct UpstreamMerge {
     /// What taking in the remote's commits did.
     enum Outcome: Equatable {
@@ -14,7 +14,7 @@ struct UpstreamMerge {
         case fastForwarded(to: ObjectID)
         /// A merge commit joins both.
         case merged(commit: ObjectID)
-        /// Both changed the same lines; the target is untouched.
+        /// Both changed the same lines; the target is untouched but for the remote's task lines.
         case conflicted(paths: [String])
     }
 
@@ -34,9 +34,17 @@ struct UpstreamMerge {
                 newTip = try withIDs(on: upstream, parents: [upstream], known: local, in: repository)
                 outcome = .fastForwarded(to: newTip)
             } else {
-                switch try mergedTree(local: local, upstream: upstream, in: repository) {
+                let lists = try mergedLists(local: local, upstream: upstream, in: repository)
+                switch try mergedTree(local: local, upstream: upstream, lists: lists, in: repository) {
                 case .conflicted(let conflicts):
-                    return .conflicted(paths: conflicts.map(\.path).uniqued())
+                    // The remote's task lines need no one: the manager then takes main's lists as they are.
+                    let tree = try repository.tree(repository.treeID(ofCommit: local), applying: lists)
+                    guard !lists.isEmpty, tree != (try repository.treeID(ofCommit: local)) else {
+                        return .conflicted(paths: conflicts.map(\.path).uniqued())
+                    }
+                    let commit = try repository.createCommit(tree: tree, parents: [local], message: "orch: take in the task lines of the remote's \(target) (its other changes conflict)")
+                    newTip = try withIDs(on: commit, parents: nil, known: local, in: repository)
+                    outcome = .conflicted(paths: conflicts.map(\.path).uniqued())
                 case .clean(let tree):
                     let commit = try repository.createCommit(tree: tree, parents: [local, upstream], message: "Merge upstream \(target) into \(target)")
                     newTip = try withIDs(on: commit, parents: nil, known: local, in: repository)
@@ -53,14 +61,12 @@ struct UpstreamMerge {
         throw GitError(code: .contended, message: "\(target) kept moving while upstream changes were merged", operation: "merge upstream \(target)")
     }
 
-    /// The merge of both sides' trees, task lists merged line by line first so
-    /// that edits of one list on both sides never conflict.
-    private func mergedTree(local: ObjectID, upstream: ObjectID, in repository: Repository) throws -> TreeMergeResult {
+    /// Every task list that differs between the two sides, merged line by line.
+    private func mergedLists(local: ObjectID, upstream: ObjectID, in repository: Repository) throws -> [FileChange] {
         let base = try repository.mergeBase(local, upstream)
-        var files = Set(try repository.rootFileNames(at: local)).union(try repository.rootFileNames(at: upstream))
-        files = files.filter { TaskBoard.worker(ofFileName: $0) != nil }
+        let files = Set(try repository.rootFileNames(at: local)).union(try repository.rootFileNames(at: upstream))
         var lists: [FileChange] = []
-        for file in files.sorted() {
+        for file in files.sorted() where TaskBoard.worker(ofFileName: file) != nil {
             func text(_ commit: ObjectID?) throws -> String? {
                 guard let commit, let data = try repository.readFile(file, at: commit) else { return nil }
                 return String(decoding: data, as: UTF8.self)
@@ -70,15 +76,20 @@ struct UpstreamMerge {
             let merged = UpstreamTaskLists.merge(base: try text(base), ours: ours ?? "", theirs: theirs ?? "")
             lists.append(.write(path: file, contents: Data(merged.utf8)))
         }
+        return lists
+    }
+
+    /// The merge of both sides' trees, with both sides carrying the merged task
+    /// lists, so that the three-way merge takes them as they are.
+    private func mergedTree(local: ObjectID, upstream: ObjectID, lists: [FileChange], in repository: Repository) throws -> TreeMergeResult {
         guard !lists.isEmpty else { return try repository.mergeTrees(ours: local, theirs: upstream) }
-        // Both sides carry the same lists, so the three-way merge takes them as they are.
         let ours = try repository.createCommit(tree: repository.tree(repository.treeID(ofCommit: local), applying: lists), parents: [local], message: "lists")
         let theirs = try repository.createCommit(tree: repository.tree(repository.treeID(ofCommit: upstream), applying: lists), parents: [upstream], message: "lists")
         return try repository.mergeTrees(ours: ours, theirs: theirs)
     }
 
     /// `commit`, or a commit on it that gives ids to tasks added upstream without
-    /// one or with one another task holds. `parents` nil amends `commit` (same parents).
+    /// one or with one another task holds or orch used. `parents` nil amends `commit` (same parents).
     private func withIDs(on commit: ObjectID, parents: [ObjectID]?, known local: ObjectID, in repository: Repository) throws -> ObjectID {
         func lists(at commit: ObjectID) throws -> [String: String] {
             var result: [String: String] = [:]
@@ -87,16 +98,20 @@ struct UpstreamMerge {
             }
             return result
         }
-        let known = try lists(at: local).mapValues { Set(TaskList.splitLines($0).compactMap { UpstreamTaskLists.taskID(in: $0.0) }) }
-        let changed = UpstreamTaskLists.renumber(try lists(at: commit), keeping: known)
+        let known = try lists(at: local).mapValues { text in
+            Dictionary(TaskList.splitLines(text).compactMap { line in UpstreamTaskLists.taskParts(line.0).flatMap { parts in parts.id.map { ($0, parts.text) } } }) { first, _ in first }
+        }
+        let marks = try repository.references(withPrefix: "refs/orch/delivered/").keys.map { $0 } + repository.references(withPrefix: "refs/orch/failed/").keys.map { $0 }
+        let used = Set(marks.compactMap { TaskID($0.split(separator: "/").last ?? "") })
+        let changed = UpstreamTaskLists.renumber(try lists(at: commit), keeping: known, used: used)
         guard !changed.isEmpty else { return commit }
         let tree = try repository.tree(repository.treeID(ofCommit: commit), applying: changed.sorted { $0.key < $1.key }.map {
             .write(path: $0.key, contents: Data($0.value.utf8))
         })
-        let original = try repository.commit(commit)
         if let parents {
             return try repository.createCommit(tree: tree, parents: parents, message: "orch: give ids to tasks added upstream")
         }
+        let original = try repository.commit(commit)
         return try repository.createCommit(tree: tree, parents: original.parents, message: original.message)
     }
 }

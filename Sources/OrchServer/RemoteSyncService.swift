@@ -8,46 +8,48 @@ import ServiceLifecycle
 /// pushes the target whenever it moves (a burst of merges is one push of the
 /// newest tip), fetches the remote's target every `remote.fetchSeconds` and
 /// whenever a push is refused, takes its new commits in, and sends an upstream
-/// conflict to the manager. An unreachable remote is retried with backoff while
-/// the run goes on locally. Nothing here is on the hook path: the network work
-/// runs on its own queue, one operation at a time.
+/// conflict to the manager. A remote that is down or refuses is retried with
+/// backoff while the run goes on locally. Nothing here is on the hook path:
+/// network work runs on a queue of its own, local git reads on another.
 public actor RemoteSyncService: Service {
     let sync: RemoteSync
-    let fetchInterval: Duration
+    let fetchInterval: TimeInterval
     let notify: @Sendable (ManagerNotice) async -> Void
     let events: EventLog?
     let logger: Logger
-    /// Blocking libgit2 and network work stays off the concurrency pool. Replaced
-    /// when an operation hangs: libgit2 1.5 has no network timeouts, so a remote
-    /// that accepts a connection and never answers would hold it for good.
-    private var queue = DispatchQueue(label: "orch.remote-sync")
     let operationTimeout: Duration
     let finalPushTimeout: Duration
-    private var notifiedUpstream: String?
+    /// libgit2 1.5 has no network timeouts: a remote that accepts a connection and
+    /// never answers holds its thread for good, so a timed-out queue is replaced.
+    private var network = DispatchQueue(label: "orch.remote-sync")
+    private let local = DispatchQueue(label: "orch.remote-sync.local")
     private var status: RemoteSyncStatus
     private var pushedTip: String?
     private var countedTip: String?
+    private var notifiedUpstream: String?
     private var nextFetch = Date.distantPast
     private var nextBranchPush = Date.distantPast
     private var failures = 0
+    private var refusals = 0
     private var retryAt = Date.distantPast
 
     /// How often the target's tip is looked at.
     static let tick = Duration.milliseconds(250)
     /// orch's own branches move with every commit of an instance: pushed at most this often.
     static let branchInterval: TimeInterval = 5
+
     /// - Parameters:
     ///   - operationTimeout: how long one fetch or push may take before it counts as failed.
     ///   - finalPushTimeout: how long the last push on shutdown may take.
     public init(sync: RemoteSync, fetchSeconds: Double, notify: @escaping @Sendable (ManagerNotice) async -> Void, events: EventLog?,
                 logger: Logger, operationTimeout: Duration = .seconds(120), finalPushTimeout: Duration = .seconds(15)) {
         self.sync = sync
-        self.operationTimeout = operationTimeout
-        self.finalPushTimeout = finalPushTimeout
-        self.fetchInterval = .seconds(fetchSeconds)
+        self.fetchInterval = fetchSeconds
         self.notify = notify
         self.events = events
         self.logger = logger
+        self.operationTimeout = operationTimeout
+        self.finalPushTimeout = finalPushTimeout
         self.status = RemoteSyncStatus(url: sync.displayURL)
     }
 
@@ -64,9 +66,9 @@ public actor RemoteSyncService: Service {
         await finalPush()
     }
 
-    /// One look: fetch when due, take upstream commits in, push what moved.
+    /// One round: fetch when due, take upstream commits in, push what moved.
     func cycle(now: Date) async {
-        let tip = try? await blocking { try $0.targetTip() }
+        let tip = try? await locally { try $0.targetTip() }
         if tip != countedTip {
             countedTip = tip
             await refreshCounts()
@@ -78,38 +80,31 @@ public actor RemoteSyncService: Service {
         var stage = "fetch"
         do {
             if fetching {
-                try await blocking { try $0.fetch() }
+                try await overNetwork(operationTimeout) { try $0.fetch() }
                 OrchMetrics.fetches(result: "ok").increment()
                 status.lastFetch = RemoteSyncStatus.format(now)
-                nextFetch = now.addingTimeInterval(TimeInterval(fetchInterval.components.seconds))
+                nextFetch = now.addingTimeInterval(fetchInterval)
             }
             stage = "merge"
-            await takeIn()
+            try await takeIn()
             stage = "push"
-            try await pushTarget(now: now)
+            let refused = try await pushTarget(now: now)
             pushedTip = tip
             if branchesDue {
-                let branches = try await blocking { try $0.pushBranches() }
+                let branches = try await overNetwork(operationTimeout) { try $0.pushBranches() }
                 if !branches.isEmpty { logger.debug("pushed \(branches.joined(separator: ", ")) to \(sync.displayURL)") }
                 nextBranchPush = now.addingTimeInterval(Self.branchInterval)
             }
             failures = 0
-            if status.state != "rejected" { status.lastError = nil }
+            if !refused { (status.state, status.lastError) = (nil, nil) }
         } catch {
             failed(stage, error, now: now)
         }
         await refreshCounts()
     }
 
-    private func takeIn() async {
-        let integration: RemoteSync.Integration
-        do {
-            integration = try await blocking { try $0.takeIn() }
-        } catch {
-            logger.error("cannot merge \(sync.displayURL)'s \(sync.target) into \(sync.target): \(error)")
-            return
-        }
-        switch integration {
+    private func takeIn() async throws {
+        switch try await locally({ try $0.takeIn() }) {
         case .upToDate:
             status.conflict = nil
         case .fastForwarded, .merged:
@@ -117,12 +112,11 @@ public actor RemoteSyncService: Service {
             logger.info("took in new commits of \(sync.target) from \(sync.displayURL)")
             await events?.append("upstream-merged", instance: nil, ["target": sync.target])
         case .conflicted(let paths, let upstream):
-            let isNew = status.conflict != paths
-            status.conflict = paths
-            if isNew {
+            if status.conflict != paths {
                 logger.warning("\(sync.displayURL)'s \(sync.target) conflicts with orch's in \(paths.joined(separator: ", ")): the manager resolves it on orch/manager")
                 await events?.append("upstream-conflict", instance: nil, ["paths": paths.joined(separator: " ")])
             }
+            status.conflict = paths
             if notifiedUpstream != upstream {
                 notifiedUpstream = upstream
                 await notify(ManagerNotice(key: "upstream-conflict:\(upstream)", text: Self.conflictText(target: sync.target, paths: paths)))
@@ -130,100 +124,117 @@ public actor RemoteSyncService: Service {
         }
     }
 
-    private func pushTarget(now: Date) async throws {
-        switch try await blocking({ try $0.pushTarget() }) {
+    /// Pushes the target; returns whether the remote refused it.
+    private func pushTarget(now: Date) async throws -> Bool {
+        switch try await overNetwork(operationTimeout, { try $0.pushTarget() }) {
         case .upToDate, .behind:
-            break
+            refusals = 0
+            return false
         case .pushed(let commit):
+            refusals = 0
             OrchMetrics.pushes(result: "ok").increment()
             status.lastPush = RemoteSyncStatus.format(now)
-            status.state = nil
             logger.info("pushed \(sync.target) (\(commit.prefix(10))) to \(sync.displayURL)")
             await events?.append("pushed", instance: nil, ["target": sync.target, "commit": commit])
+            return false
         case .rejected(let reason):
             OrchMetrics.pushes(result: "rejected").increment()
-            status.state = "rejected"
-            status.lastError = reason
-            // The remote moved since the last fetch: fetch now and merge it in.
+            refusals += 1
+            (status.state, status.lastError) = ("rejected", reason)
+            // Usually the remote moved since the last fetch: fetch now and merge it in. Refused
+            // again with nothing new (a protected branch, a hook), it waits like a failure.
             nextFetch = .distantPast
+            if refusals > 1 {
+                failures += 1
+                retryAt = now.addingTimeInterval(Self.backoff(failures))
+            }
             logger.info("\(sync.displayURL) refused \(sync.target) (\(reason)); fetching it")
+            return true
         }
     }
 
     private func failed(_ stage: String, _ error: any Error, now: Date) {
         OrchMetrics.counter(for: stage).increment()
         failures += 1
-        let wait = min(60, pow(2, Double(min(failures, 6)) - 1))
+        let wait = Self.backoff(failures)
         retryAt = now.addingTimeInterval(wait)
         let message = "\(error)"
         if status.lastError != message {
             logger.warning("cannot \(stage) \(sync.displayURL) (retrying in \(Int(wait)) s, the run goes on locally): \(message)")
         }
         status.lastError = message
-        status.state = "unreachable"
+        status.state = stage == "merge" ? "error" : "unreachable"
+    }
+
+    /// 1, 2, 4 … 30 seconds.
+    static func backoff(_ failures: Int) -> TimeInterval {
+        min(30, pow(2, Double(min(failures, 6) - 1)))
     }
 
     private func refreshCounts() async {
-        guard let counts = try? await blocking({ try $0.counts() }) else { return }
+        guard let counts = try? await locally({ try $0.counts() }) else { return }
         (status.ahead, status.behind) = (counts.ahead, counts.behind)
     }
 
     /// On shutdown: one last push of the target and orch's branches, bounded in time.
     func finalPush() async {
-        let outcome = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                do {
-                    let result = try await self.blocking { try $0.pushTarget() }
-                    _ = try await self.blocking { try $0.pushBranches() }
-                    switch result {
-                    case .upToDate, .pushed: return nil
-                    case .behind: return "\(self.sync.displayURL) has commits orch has not merged yet"
-                    case .rejected(let reason): return reason
-                    }
-                } catch {
-                    return "\(error)"
-                }
+        var problem: String?
+        do {
+            switch try await overNetwork(finalPushTimeout, { try $0.pushTarget() }) {
+            case .upToDate, .pushed: break
+            case .behind: problem = "\(sync.displayURL) has commits orch has not merged yet"
+            case .rejected(let reason): problem = reason
             }
-            let limit = finalPushTimeout
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return "no answer within \(limit)"
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+            _ = try await overNetwork(finalPushTimeout) { try $0.pushBranches() }
+        } catch {
+            problem = problem ?? "\(error)"
         }
-        if let outcome {
-            logger.error("could not push \(sync.target) to \(sync.displayURL) before exiting: \(outcome); the next orch serve pushes it")
+        if let problem {
+            logger.error("could not push \(sync.target) to \(sync.displayURL) before exiting: \(problem); the next orch serve pushes it")
         } else {
             logger.info("\(sync.target) is on \(sync.displayURL)")
         }
     }
 
-    /// Runs `work` on the queue and waits for it, at most `operationTimeout`.
-    private func blocking<Value: Sendable>(_ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
-        let (sync, queue, timeout) = (sync, queue, operationTimeout)
+    /// Local git work (reads, the in-memory merge), never stuck behind the network.
+    private func locally<Value: Sendable>(_ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
+        let sync = sync
+        return try await withCheckedThrowingContinuation { continuation in
+            local.async { continuation.resume(with: Swift.Result { try work(sync) }) }
+        }
+    }
+
+    /// Network work, waited for at most `timeout` (or until the service is cancelled).
+    private func overNetwork<Value: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
+        let (sync, queue) = (sync, network)
         let outcome = ResumeOnce<Value>()
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         do {
-            return try await withCheckedThrowingContinuation { continuation in
-                outcome.install(continuation)
-                queue.async { outcome.resume(with: Swift.Result { try work(sync) }) }
-                let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                    outcome.resume(with: .failure(TimedOut(seconds: seconds)))
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    outcome.install(continuation)
+                    queue.async { outcome.resume(with: Swift.Result { try work(sync) }) }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { outcome.resume(with: .failure(TimedOut(seconds: seconds))) }
                 }
+            } onCancel: {
+                outcome.resume(with: .failure(CancellationError()))
             }
         } catch let error as TimedOut {
             // The hung operation keeps its thread; later ones get a queue of their own.
-            self.queue = DispatchQueue(label: "orch.remote-sync")
+            network = DispatchQueue(label: "orch.remote-sync")
             throw OrchError.failure("\(sync.displayURL) gave no answer within \(error.seconds.formatted()) s")
+        } catch is CancellationError {
+            network = DispatchQueue(label: "orch.remote-sync")
+            throw CancellationError()
         }
     }
 
     /// The manager's instruction for an upstream conflict.
     static func conflictText(target: String, paths: [String]) -> String {
         "The remote's \(target) has commits that conflict with \(target) in: \(paths.joined(separator: ", ")). "
-            + "On orch/manager run `git merge \(target)`, then `git merge origin/\(target)`, resolve those paths, commit, "
-            + "and run `orch merge manager`. Until then orch keeps merging locally and pushes once \(target) holds origin/\(target)."
+            + "On orch/manager run `git merge \(target)`, then `git merge origin/\(target)`; take \(target)'s task lists "
+            + "(`git checkout \(target) -- 'WORKER_*_TASK_LIST.md'`: orch has added the remote's task lines there already), "
+            + "resolve the other paths, commit, and run `orch merge manager`. "
+            + "Until then orch keeps merging locally and pushes once \(target) holds origin/\(target)."
     }
 }

@@ -54,10 +54,12 @@ import TestSupport
         #expect(try remote("orch/worker-1") == (try local("orch/worker-1")))
         #expect(try sync.pushBranches() == [], "nothing moved, nothing pushed")
         let moved = try Fixtures.commit(["w.txt": "work\n"], on: "orch/worker-1", message: "work", in: layout.clone)
-        try git("update-ref", "refs/heads/orch/worker-1", first, in: layout.clone)
-        _ = moved
+        #expect(try sync.pushBranches() == ["orch/worker-1"])
+        #expect(try remote("orch/worker-1") == moved)
+        let older = try local("orch/worker-1~1")
+        try git("update-ref", "refs/heads/orch/worker-1", older, in: layout.clone)
         #expect(try sync.pushBranches() == ["orch/worker-1"], "a branch moved back is pushed with force")
-        #expect(try remote("orch/worker-1") == first)
+        #expect(try remote("orch/worker-1") == older)
     }
 
     @Test func aPersonsCommitAndTaskLinesAreTakenInWithUniqueIDs() throws {
@@ -84,26 +86,36 @@ import TestSupport
 
     @Test func anUpstreamConflictLeavesTheTargetUntilTheManagerResolvesIt() throws {
         _ = try sync.pushTarget()
-        try personCommits(["app.txt": "1\nperson\n3\n"], message: "A person edits line 2")
+        try personCommits(["app.txt": "1\nperson\n3\n"], appendingTo: "WORKER_1_TASK_LIST.md", lines: ["- [ ] Review the release"],
+                          message: "A person edits line 2 and adds a task")
+        _ = try TaskAssignment(worker: 1, text: "orch's task", branch: "main").commit(to: Repository.open(at: layout.clone))
         try Fixtures.commit(["app.txt": "1\norch\n3\n"], on: "main", message: "orch edits line 2", in: layout.clone)
-        let before = try local()
+        let before = try git("show", "main:app.txt", in: layout.clone)
         try sync.fetch()
         guard case .conflicted(let paths, let upstream) = try sync.takeIn() else { Issue.record("expected a conflict"); return }
         #expect(paths == ["app.txt"])
         #expect(upstream == (try remote()))
-        #expect(try local() == before, "the target does not move")
+        #expect(try git("show", "main:app.txt", in: layout.clone) == before, "the conflicting file does not move")
+        let list = try git("show", "main:WORKER_1_TASK_LIST.md", in: layout.clone)
+        #expect(list.contains("- [ ] T-0001: orch's task") && list.contains("- [ ] T-0002: Review the release"), "the remote's task is taken in already: \(list)")
+        #expect(try sync.takeIn() == .conflicted(paths: ["app.txt"], upstream: upstream), "and only once")
+        #expect(try git("show", "main:WORKER_1_TASK_LIST.md", in: layout.clone) == list)
         #expect(try sync.pushTarget() == .behind, "nothing is pushed over the remote's commits")
 
-        // The manager's way out: on orch/manager merge main and origin/main, resolve, commit, `orch merge manager`.
+        // The manager's way out: on orch/manager merge main and origin/main, take main's task lists,
+        // resolve the rest, commit, `orch merge manager`.
         let manager = layout.worktree(.manager)
         try git("merge", "-q", "--no-edit", "main", in: manager)
         _ = try? git("merge", "-q", "--no-edit", "origin/main", in: manager)
+        try git("checkout", "main", "--", "WORKER_1_TASK_LIST.md", in: manager)
         try "1\norch\nperson\n3\n".write(toFile: manager + "/app.txt", atomically: true, encoding: .utf8)
         try git("commit", "-qam", "Merge origin/main, both sides", in: manager)
         _ = try BranchMerge(target: "main").merge("orch/manager", in: Repository.open(at: layout.clone))
         #expect(try sync.takeIn() == .upToDate)
         #expect(try sync.pushTarget() == .pushed(try local()))
         #expect(try git("show", "main:app.txt", in: dir("remote.git")) == "1\norch\nperson\n3")
+        let pushed = try git("show", "main:WORKER_1_TASK_LIST.md", in: dir("remote.git"))
+        #expect(pushed.components(separatedBy: "Review the release").count == 2, "the person's task once: \(pushed)")
     }
 
     @Test func anUnreachableRemoteIsAnErrorNamingIt() throws {
