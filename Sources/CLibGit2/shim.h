@@ -3,6 +3,8 @@
 
 #include <git2.h>
 #include <libssh2.h>
+#include <stdio.h>
+#include <string.h>
 
 /* git_libgit2_opts is variadic and so not callable from Swift; these wrappers
    expose the options orch sets. */
@@ -35,7 +37,19 @@ static inline int orch_known_hosts_check(const char *file, const char *host, int
     if (!session) return -1;
     LIBSSH2_KNOWNHOSTS *hosts = libssh2_knownhost_init(session);
     int result = -1;
-    if (hosts && libssh2_knownhost_readfile(hosts, file, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0) {
+    /* Line by line: libssh2_knownhost_readfile gives up on the first line it cannot
+       parse (a marker, an unknown key type), which OpenSSH itself skips. */
+    FILE *stream = hosts ? fopen(file, "r") : NULL;
+    if (stream) {
+        char line[16384];
+        while (fgets(line, sizeof line, stream)) {
+            size_t length = strlen(line);
+            while (length && (line[length - 1] == '\n' || line[length - 1] == '\r')) line[--length] = 0;
+            if (length && line[0] != '#') (void)libssh2_knownhost_readline(hosts, line, length, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+        }
+        fclose(stream);
+    }
+    if (stream) {
         struct libssh2_knownhost *found = NULL;
         int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | key_type;
         switch (libssh2_knownhost_checkp(hosts, host, port, key, key_len, mask, &found)) {

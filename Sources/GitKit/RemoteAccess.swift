@@ -37,6 +37,15 @@ public struct RemoteAccess: Sendable, Equatable, CustomStringConvertible {
         "RemoteAccess(ssh: \(sshKey ?? "agent"), knownHosts: \(knownHosts), https: \(httpTokenSource ?? "no token"))"
     }
 
+    /// A URL as it may be shown: user information in an http(s) URL (a token,
+    /// a password) becomes `***`; an ssh user name stays.
+    public static func redacting(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), url.lowercased().hasPrefix("http") else { return url }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        return url.replacingCharacters(in: schemeEnd.upperBound..<at, with: "***")
+    }
+
     /// The ssh method, as messages name it.
     var sshMethod: String { sshKey.map { "the ssh key \($0)" } ?? "the ssh agent" }
 

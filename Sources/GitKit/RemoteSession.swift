@@ -21,22 +21,21 @@ final class RemoteSession {
         self.endpoint = RemoteEndpoint(url: url)
     }
 
-    /// The URL as messages show it: a password in it is replaced.
-    var displayURL: String { Self.redacting(url) }
+    /// The URL as messages show it: see ``RemoteAccess/redacting(_:)``.
+    var displayURL: String { RemoteAccess.redacting(url) }
 
-    static func redacting(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"),
-              let at = url[schemeEnd.upperBound...].prefix(while: { $0 != "/" }).lastIndex(of: "@"),
-              let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return url }
-        return url.replacingCharacters(in: url.index(after: colon)..<at, with: "***")
+    static func redacting(_ url: String) -> String { RemoteAccess.redacting(url) }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Points the callbacks at this session; it must outlive the libgit2 call.
     func install(into callbacks: inout git_remote_callbacks) {
         callbacks.payload = Unmanaged.passUnretained(self).toOpaque()
-        callbacks.credentials = { out, _, username, allowed, payload in
+        callbacks.credentials = { out, url, username, allowed, payload in
             let session = Unmanaged<RemoteSession>.fromOpaque(payload!).takeUnretainedValue()
-            return session.credential(out, username: username.map { String(cString: $0) }, allowed: allowed)
+            return session.credential(out, url: url.map { String(cString: $0) }, username: username.map { String(cString: $0) }, allowed: allowed)
         }
         callbacks.certificate_check = { cert, _, host, payload in
             let session = Unmanaged<RemoteSession>.fromOpaque(payload!).takeUnretainedValue()
@@ -63,8 +62,9 @@ final class RemoteSession {
         return GIT_EUSER.rawValue
     }
 
-    private func credential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, username: String?, allowed: UInt32) -> Int32 {
-        let user = username ?? "git"
+    private func credential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, url asking: String?, username: String?, allowed: UInt32) -> Int32 {
+        // Like ssh itself: no user in the URL means the local one.
+        let user = username ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
         if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
             if let key = access.sshKey {
                 guard tried.insert("key").inserted else {
@@ -85,6 +85,14 @@ final class RemoteSession {
             return git_credential_ssh_key_from_agent(out, user)
         }
         if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 {
+            // The token goes to the configured https host only: not to ssh password prompts,
+            // not in the clear (but on loopback), not to a host the remote redirected to.
+            guard let endpoint, endpoint.scheme == "https" || (endpoint.scheme == "http" && Self.isLoopback(endpoint.host)) else {
+                return refuse(.authentication, "\(displayURL) asks for a password; orch sends a token only over https")
+            }
+            if let asking, let other = RemoteEndpoint(url: asking), other.host != endpoint.host {
+                return refuse(.authentication, "\(displayURL) sent orch to \(other.host); orch sends its token to \(endpoint.host) only")
+            }
             guard let token = access.httpToken else {
                 return refuse(.authentication, "\(displayURL) asks for credentials and no token is set (remote.tokenEnv, remote.tokenFile or $ORCH_GIT_TOKEN)")
             }
@@ -99,6 +107,12 @@ final class RemoteSession {
         return refuse(.authentication, "\(displayURL) asks for a kind of credential orch does not offer")
     }
 
+    /// libgit2's raw host key types: how messages and `ssh-keyscan -t` name them.
+    static let keyTypes: [Int: (String, String)] = [
+        1: ("an ssh-rsa", "rsa"), 2: ("an ssh-dss", "dsa"), 3: ("an ecdsa-sha2-nistp256", "ecdsa"),
+        4: ("an ecdsa-sha2-nistp384", "ecdsa"), 5: ("an ecdsa-sha2-nistp521", "ecdsa"), 6: ("an ssh-ed25519", "ed25519"),
+    ]
+
     private func checkCertificate(_ cert: UnsafeMutablePointer<git_cert>?, host: String?) -> Int32 {
         guard let cert, cert.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 else {
             // TLS: libgit2's own verification against the system's CA store stands.
@@ -111,14 +125,19 @@ final class RemoteSession {
         guard hostKey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let key = hostKey.hostkey else {
             return refuse(.hostKey, "\(shown) sent no host key orch can check against \(access.knownHosts)")
         }
-        let result = orch_known_hosts_check(access.knownHosts, hostName, Int32(port), key, hostKey.hostkey_len, Int32(hostKey.raw_type.rawValue))
+        let rawType = Int(hostKey.raw_type.rawValue)
+        let result = orch_known_hosts_check(access.knownHosts, hostName, Int32(port), key, hostKey.hostkey_len, Int32(rawType))
+        // libssh2 picks the host key type itself (often ECDSA where OpenSSH picks Ed25519): known_hosts needs that type.
+        let (typeName, keyscanType) = Self.keyTypes[rawType] ?? ("an unknown", "")
         switch result {
         case 0: return 0
         case 1:
-            let keyscan = port == 22 ? "ssh-keyscan \(hostName)" : "ssh-keyscan -p \(port) \(hostName)"
-            return refuse(.hostKey, "the ssh host \(shown) is not in \(access.knownHosts); check its key and add it (e.g. `\(keyscan) >> \(access.knownHosts)`)")
+            let keyscan = "ssh-keyscan" + (keyscanType.isEmpty ? "" : " -t \(keyscanType)") + (port == 22 ? "" : " -p \(port)") + " \(hostName)"
+            return refuse(.hostKey, "the ssh host \(shown) offered \(typeName) host key, which is not in \(access.knownHosts); "
+                + "check it and add it (e.g. `\(keyscan) >> \(access.knownHosts)`)")
         case 2:
-            return refuse(.hostKey, "the ssh host \(shown) sent a key that does not match \(access.knownHosts): the connection may be intercepted, or the host changed its key")
+            return refuse(.hostKey, "the ssh host \(shown) sent \(typeName) host key that does not match \(access.knownHosts): "
+                + "the connection may be intercepted, or the host changed its key")
         default:
             return refuse(.hostKey, "cannot read the known_hosts file \(access.knownHosts) to check the ssh host \(shown)")
         }

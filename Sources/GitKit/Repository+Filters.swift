@@ -30,7 +30,7 @@ extension Repository {
         return try !treeHasAttributesFile(commit)
     }
 
-    private func configString(_ name: String) throws -> String? {
+    func configString(_ name: String) throws -> String? {
         var config: OpaquePointer?
         try check(git_repository_config_snapshot(&config, pointer), "read config")
         defer { git_config_free(config) }

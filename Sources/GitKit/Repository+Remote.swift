@@ -20,6 +20,8 @@ extension Repository {
         var options = git_fetch_options()
         try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+        // A token is for the configured host: no redirects to another.
+        options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
         session.install(into: &options.callbacks)
         let result = withExtendedLifetime(session) {
             withStringArray(refspecs) { git_remote_fetch(remote, $0, &options, "orch: fetch") }
@@ -62,6 +64,7 @@ extension Repository {
         defer { git_remote_free(remote) }
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), operation)
+        options.follow_redirects = GIT_REMOTE_REDIRECT_NONE
         session.install(into: &options.callbacks)
         let result = withExtendedLifetime(session) {
             withStringArray(refspecs) { git_remote_push(remote, $0, &options) }
@@ -90,5 +93,13 @@ func withStringArray<Result>(_ strings: [String], _ body: (UnsafeMutablePointer<
     return pointers.withUnsafeMutableBufferPointer { buffer in
         var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
         return body(&array)
+    }
+}
+
+extension Repository {
+    /// A configured remote's URL (`remote.NAME.url`) as it may be shown, or nil.
+    /// - Throws: ``GitError`` when the config cannot be read.
+    public func remoteURL(_ name: String) throws -> String? {
+        try configString("remote.\(name).url").map(RemoteAccess.redacting)
     }
 }

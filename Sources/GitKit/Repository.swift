@@ -62,6 +62,7 @@ public final class Repository {
         options.bare = bare ? 1 : 0
         let session = access.map { RemoteSession(url: url, access: $0) }
         session?.install(into: &options.fetch_opts.callbacks)
+        options.fetch_opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE
         var repo: OpaquePointer?
         let result: Int32 = withExtendedLifetime(session) {
             if let branch {

@@ -4,7 +4,7 @@ extension OrchestratorConfig {
     /// Reads the fields about the user's remote and who commits: `remote`, `gitIdentity`, `pushWorkerBranches`.
     mutating func parseRemoteFields(_ fields: [String: JSONValue], fail: (String, String) -> OrchError) throws {
         if Self.urlHoldsPassword(repositoryURL) {
-            throw fail("repositoryUrl", "holds a password or token; remove it and give the token through remote.tokenEnv or remote.tokenFile")
+            throw fail("repositoryUrl", "holds a user, password or token; remove it and give the token through remote.tokenEnv or remote.tokenFile (the user through remote.username)")
         }
         remote = try RemoteSettings.parse(fields["remote"], fail: fail)
         switch fields["pushWorkerBranches"] {
@@ -33,11 +33,12 @@ extension OrchestratorConfig {
         }
     }
 
-    /// Whether a URL carries `user:secret@` (scp-like and local paths never do).
+    /// Whether a URL carries a secret: `user:secret@` anywhere, or any user part in
+    /// an http(s) URL (`https://TOKEN@host/…`); an ssh user name is no secret.
     static func urlHoldsPassword(_ url: String) -> Bool {
         guard let schemeEnd = url.range(of: "://") else { return false }
         let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
         guard let at = authority.lastIndex(of: "@") else { return false }
-        return authority[..<at].contains(":")
+        return authority[..<at].contains(":") || url.lowercased().hasPrefix("http")
     }
 }

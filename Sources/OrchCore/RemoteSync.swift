@@ -168,11 +168,6 @@ public struct RemoteSync: Sendable {
         }
     }
 
-    /// A URL with any password in it replaced by `***`.
-    static func redacting(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"),
-              let at = url[schemeEnd.upperBound...].prefix(while: { $0 != "/" }).lastIndex(of: "@"),
-              let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return url }
-        return url.replacingCharacters(in: url.index(after: colon)..<at, with: "***")
-    }
+    /// A URL with user information (a token, a password) in it replaced by `***`.
+    static func redacting(_ url: String) -> String { RemoteAccess.redacting(url) }
 }

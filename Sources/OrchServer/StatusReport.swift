@@ -105,7 +105,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
             row.credential = pool.first { $0.instance == "\(instance)" }?.file
             rows.append(row)
         }
-        var remote = RemoteSyncStatus(url: "origin")
+        var remote = RemoteSyncStatus(url: try repository.remoteURL("origin") ?? "origin")
         if let upstream = try repository.referenceTarget("refs/remotes/origin/\(target)") {
             (remote.ahead, remote.behind) = try repository.aheadBehind(ledger.targetTip, upstream)
         }

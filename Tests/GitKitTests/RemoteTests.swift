@@ -39,9 +39,10 @@ import TestSupport
         _ = other
         try Fixtures.commit(["c.txt": "diverged\n"], on: "main", message: "diverged", in: remotes.directory("other"))
         let diverged = try Repository.open(at: remotes.directory("other"))
-        #expect(throws: GitError.self) {
+        let refused = try #require(throws: GitError.self) {
             try diverged.push(to: "file://" + bare, refspecs: ["refs/heads/main:refs/heads/main"], access: access)
         }
+        #expect(refused.code == .rejected, "\(refused)")
         #expect(try remoteMain("plain") == tip.hex, "a refused push leaves the remote alone")
         try diverged.push(to: "file://" + bare, refspecs: ["+refs/heads/main:refs/heads/orch/worker-1"], access: access)
         try one.fetch(from: "file://" + bare, refspecs: ["+refs/heads/orch/worker-1:refs/remotes/origin/orch/worker-1"], access: access)
@@ -82,8 +83,8 @@ import TestSupport
         let empty = remotes.directory("empty_known_hosts")
         FileManager.default.createFile(atPath: empty, contents: Data())
         let cases: [(String, String)] = [
-            (remotes.values["KNOWN_HOSTS_WRONG"]!, "does not match"),
-            (empty, "ssh-keyscan -p \(port) 127.0.0.1"),
+            (remotes.values["KNOWN_HOSTS_WRONG"]!, "sent an ssh-ed25519 host key that does not match"),
+            (empty, "offered an ssh-ed25519 host key, which is not in \(empty); check it and add it (e.g. `ssh-keyscan -t ed25519 -p \(port) 127.0.0.1"),
             (remotes.directory("missing"), "cannot read the known_hosts file"),
         ]
         for (knownHosts, expected) in cases {
@@ -93,6 +94,29 @@ import TestSupport
             }
             #expect(error.code == .hostKey && error.message.contains("[127.0.0.1]:\(port)") && error.message.contains(expected), "\(error)")
         }
+    }
+
+    @Test func knownHostsLinesLibssh2CannotReadAreSkippedNotFatal() throws {
+        try remotes.bareRepository("messy", from: seed)
+        let messy = remotes.directory("messy_known_hosts")
+        let entry = try String(contentsOfFile: remotes.values["KNOWN_HOSTS_HASHED"]!, encoding: .utf8)
+        try ("# a comment\n@cert-authority *.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+            + "garbage line\nexample.com ssh-unknown-type AAAA\n" + entry).write(toFile: messy, atomically: true, encoding: .utf8)
+        let access = RemoteAccess(sshKey: remotes.values["SSH_KEY"]!, knownHosts: messy)
+        _ = try Repository.clone(from: remotes.sshURL("messy"), to: remotes.directory("messy-clone"), access: access)
+    }
+
+    @Test func aServerSideRefusalIsARejection() throws {
+        let bare = try remotes.bareRepository("guarded", from: seed)
+        try "#!/bin/sh\necho 'main is protected' >&2\nexit 1\n".write(toFile: bare + "/hooks/pre-receive", atomically: true, encoding: .utf8)
+        try run("chmod", ["755", bare + "/hooks/pre-receive"])
+        let access = RemoteAccess(sshKey: remotes.values["SSH_KEY"]!, knownHosts: remotes.values["KNOWN_HOSTS"]!)
+        let (clone, _) = try cloneWithCommit(remotes.sshURL("guarded"), access: access, name: "guarded")
+        let error = try #require(throws: GitError.self) {
+            try clone.push(to: remotes.sshURL("guarded"), refspecs: ["refs/heads/main:refs/heads/main"], access: access)
+        }
+        #expect(error.code == .rejected && error.message.contains("refs/heads/main"), "\(error)")
+        #expect(try remoteMain("guarded") == (try git("rev-parse", "main", in: seed)))
     }
 
     @Test func aWrongSshKeyNamesTheRemoteAndTheKey() throws {

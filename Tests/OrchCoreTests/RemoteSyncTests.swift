@@ -153,6 +153,11 @@ import TestSupport
         #expect(message(#", "gitIdentity": {"name": "J"}"#).contains("field gitIdentity.email: missing"))
         #expect(message(#", "gitIdentity": {"name": "J <x>", "email": "j@x"}"#).contains("field gitIdentity.name"))
         #expect(message(#", "pushWorkerBranches": "yes""#).contains("field pushWorkerBranches"))
+        #expect(message(#", "remote": {}}"#.replacingOccurrences(of: "}}", with: "}")).isEmpty)
+        let tokenAsUser = (try? OrchestratorConfig.parse(Data(#"{"repositoryUrl": "https://ghp_secret@github.com/a/b.git", "workerCount": 1, "claudeConfigs": "/x"}"#.utf8), file: "c.json")) == nil
+        #expect(tokenAsUser, "a token in the user part of an https URL is refused")
+        #expect(RemoteAccess.redacting("https://ghp_secret@github.com/a/b.git") == "https://***@github.com/a/b.git")
+        #expect(RemoteAccess.redacting("ssh://git@github.com/a/b.git") == "ssh://git@github.com/a/b.git")
         let withPassword = (try? OrchestratorConfig.parse(Data(#"{"repositoryUrl": "https://jane:s3cret@host/a.git", "workerCount": 1, "claudeConfigs": "/x"}"#.utf8), file: "c.json")) == nil
         #expect(withPassword)
         do {
