@@ -141,6 +141,14 @@ if arguments.dropFirst().first == "hooks" {
     exit(0)
 }
 
+if arguments.dropFirst().first == "push" {
+    // `orch-bench push`: issue #12's figures (a change of the target → on the remote, over file:// and ssh).
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    try await benchmarkPush(work: work, packageRoot: packageRoot)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
 if arguments.dropFirst().first == "flow" {
     // `orch-bench flow [SECONDS]`: issue #4's flow figures from a demo run (needs Docker and the test image).
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -33,8 +33,8 @@ public actor RemoteSyncService: Service {
     private var refusals = 0
     private var retryAt = Date.distantPast
 
-    /// How often the target's tip is looked at.
-    static let tick = Duration.milliseconds(250)
+    /// How often the target's tip is looked at (reading one ref: a fraction of a millisecond).
+    static let tick = Duration.milliseconds(50)
     /// orch's own branches move with every commit of an instance: pushed at most this often.
     static let branchInterval: TimeInterval = 5
 
