@@ -27,8 +27,7 @@ func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5) asyn
     try """
         {"repositoryUrl": "\(origin)", "workerCount": 3, "claudeConfigs": "\(work)/flow-creds/*.json",
          "image": "orch-claude-test:latest", "network": "host",
-         "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)", "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-                 "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}}
+         "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)"}}
         """.write(toFile: "\(config)/orchestrator.json", atomically: true, encoding: .utf8)
     let state = "\(work)/flow-state"
     let serve = Process()

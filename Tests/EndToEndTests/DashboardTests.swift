@@ -30,6 +30,7 @@ import TestSupport
                 .map { Int(page[$0].filter(\.isNumber)) ?? 0 } ?? 0
             #expect(updates >= 2, "live updates seen by the page: \(updates)")
             #expect(page.contains("server running"))
+            #expect(page.contains("<div id=\"remote\">remote file://\(run.dir("origin"))") && page.contains("last push 20"), "the target's sync state with the remote")
 
             let shot = try await runDetached(chromium, flags + ["--screenshot=\(run.dir("dashboard.png"))", url])
             #expect(shot.status == 0, "\(shot.stderr.suffix(2000))")
@@ -39,7 +40,8 @@ import TestSupport
 
             let metrics = try await runDetached("curl", ["-sf", "http://127.0.0.1:\(port)/metrics"])
             for name in ["orch_instances{state=\"working\"}", "orch_tasks{state=\"merged\"}", "orch_hook_handling_seconds_bucket",
-                         "orch_restarts_total", "orch_rate_limits_total", "orch_rotations_total", "orch_merges_total", "orch_conflicts_total"] {
+                         "orch_restarts_total", "orch_rate_limits_total", "orch_rotations_total", "orch_merges_total", "orch_conflicts_total",
+                         "orch_pushes_total{result=\"ok\"}", "orch_fetches_total{result=\"ok\"}"] {
                 #expect(metrics.stdout.contains(name), "\(name) in /metrics")
             }
             let listening = try await runDetached("ss", ["-ltnH", "sport = :\(port)"])

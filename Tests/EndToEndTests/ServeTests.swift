@@ -176,6 +176,11 @@ import ScriptedModel
         ("too few credential files", ["workerCount": "2"], "field claudeConfigs"),
         ("bad health field", ["health": #"{"checkSeconds": 0}"#], "orchestrator.json: field health.checkSeconds: expected a positive number, found 0"),
         ("image absent", ["image": "\"orch-no-such-image:latest\""], "image orch-no-such-image:latest (field image) is not present"),
+        ("token variable unset", ["remote": #"{"tokenEnv": "ORCH_TEST_NO_SUCH_TOKEN"}"#], "field remote.tokenEnv: $ORCH_TEST_NO_SUCH_TOKEN is not set"),
+        ("ssh key unreadable", ["remote": #"{"sshKey": "/nonexistent/key"}"#], "field remote.sshKey: cannot read /nonexistent/key"),
+        ("secret in the URL", ["repositoryUrl": #""https://jane:sk-ant-secret-x@example.com/a.git""#], "field repositoryUrl: holds a user, password or token"),
+        ("identity without an email", ["gitIdentity": #"{"name": "Jane"}"#], "field gitIdentity.email: missing"),
+        ("remote unreachable", ["repositoryUrl": #""ssh://git@127.0.0.1:1/x.git""#], "cannot clone repositoryUrl ssh://git@127.0.0.1:1/x.git"),
     ]
 
     @Test(arguments: 0..<configErrors.count)
