@@ -27,7 +27,10 @@ final class RemoteSession {
     static func redacting(_ url: String) -> String { RemoteAccess.redacting(url) }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        // 127.0.0.0/8 written as a dotted quad; a name like 127.example.com is not loopback.
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
     }
 
     /// Points the callbacks at this session; it must outlive the libgit2 call.

@@ -37,11 +37,13 @@ public final class Repository {
     /// directory inside a working tree, a linked worktree or a bare repository works.
     /// - Parameters:
     ///   - path: a path inside the repository.
+    ///   - searchingUpward: look in parent directories too, as git does in a work tree; a remote's path must be the repository itself.
     /// - Throws: ``GitError`` with code `.notFound` when no repository contains `path`.
-    public static func open(at path: String) throws -> Repository {
+    public static func open(at path: String, searchingUpward: Bool = true) throws -> Repository {
         _ = libgit2Ready
         var repo: OpaquePointer?
-        try check(git_repository_open_ext(&repo, path, 0, nil), "open repository \(path)")
+        let flags = searchingUpward ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
+        try check(git_repository_open_ext(&repo, path, flags, nil), "open repository \(path)")
         return Repository(pointer: repo!)
     }
 

@@ -6,6 +6,11 @@ extension OrchestratorConfig {
         if Self.urlHoldsPassword(repositoryURL) {
             throw fail("repositoryUrl", "holds a user, password or token; remove it and give the token through remote.tokenEnv or remote.tokenFile (the user through remote.username)")
         }
+        if repositoryURL.hasPrefix("~") { repositoryURL = expandingTilde(repositoryURL) }
+        if !repositoryURL.hasPrefix("/"), !repositoryURL.contains("://"), !RemoteSync.isSCPLike(repositoryURL) {
+            // The server clones, fetches and pushes from wherever it was started; a relative path would move with it.
+            throw fail("repositoryUrl", "\(repositoryURL) is a relative path; write it from / or as a URL")
+        }
         remote = try RemoteSettings.parse(fields["remote"], fail: fail)
         switch fields["pushWorkerBranches"] {
         case nil: break

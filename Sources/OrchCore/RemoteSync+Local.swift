@@ -12,7 +12,8 @@ import GitKit
 extension RemoteSync {
     /// The repository's path when the remote is on this machine, else nil.
     var localPath: String? {
-        if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)) }
+        // URL handles file://localhost/… and %20; a path it cannot read is taken as written.
+        if url.hasPrefix("file://") { return URL(string: url)?.path ?? String(url.dropFirst("file://".count)) }
         if url.contains("://") || RemoteSync.isSCPLike(url) { return nil }
         return url
     }
@@ -24,15 +25,21 @@ extension RemoteSync {
 
     /// Moves the local remote's target from `expected` to `tip` (which this clone holds).
     func pushLocally(_ tip: ObjectID, expecting expected: ObjectID?, path: String, in repository: Repository) throws -> PushOutcome {
-        let remote = try Repository.open(at: path)
+        let remote = try Repository.open(at: path, searchingUpward: false)
         let current = try remote.branchTip(target)
         if current == tip { return .upToDate }
         if let current, current != expected, try !isKnownAncestor(current, of: tip, in: repository) {
             return .rejected("\(displayURL) has commits that \(target) lacks (not a fast-forward)")
         }
         try pinned(tip, in: repository) { ref in try remote.download(from: clone, refspecs: [ref]) }
-        let checkouts = try CheckedOutTarget(repository: remote, branch: target)
-        try checkouts.check(movingTo: tip)
+        let checkouts: CheckedOutTarget
+        do {
+            checkouts = try CheckedOutTarget(repository: remote, branch: target)
+            try checkouts.check(movingTo: tip)
+        } catch let error as OrchError {
+            // A person's uncommitted work in a checkout of the target there: the push waits for them.
+            return .rejected(error.message)
+        }
         do {
             try remote.updateBranch(target, to: tip, expecting: current, message: "orch: push")
         } catch let error as GitError where error.isLostRace {
@@ -43,14 +50,14 @@ extension RemoteSync {
     }
 
     /// Sets orch's branches in the local remote to `tips` (they are orch's own: no fast-forward check).
-    func pushBranchesLocally(_ tips: [(ref: String, tip: ObjectID)], path: String, in repository: Repository) throws {
-        let remote = try Repository.open(at: path)
+    /// - Returns: the ones set; a branch someone checked out there is theirs to move, and stays.
+    func pushBranchesLocally(_ tips: [(ref: String, tip: ObjectID)], path: String, in repository: Repository) throws -> [(ref: String, tip: ObjectID)] {
+        let remote = try Repository.open(at: path, searchingUpward: false)
         try remote.download(from: clone, refspecs: tips.map(\.ref))
-        for (ref, tip) in tips {
-            let branch = String(ref.dropFirst("refs/heads/".count))
-            // A branch someone checked out there is theirs to move.
-            guard try remote.checkouts(of: branch).isEmpty else { continue }
+        return try tips.filter { ref, tip in
+            guard try remote.checkouts(of: String(ref.dropFirst("refs/heads/".count))).isEmpty else { return false }
             try remote.updateReference(ref, to: tip, expecting: try remote.referenceTarget(ref), message: "orch: push")
+            return true
         }
     }
 

@@ -130,16 +130,17 @@ public struct RemoteSync: Sendable {
                 .filter { pushed["refs/remotes/origin/" + $0.key.dropFirst("refs/heads/".count)] != $0.value }
                 .sorted { $0.key < $1.key }
             guard !moved.isEmpty else { return [] }
+            var sent = moved.map { (ref: $0.key, tip: $0.value) }
             if let path = localPath {
-                try pushBranchesLocally(moved.map { ($0.key, $0.value) }, path: path, in: repository)
+                sent = try pushBranchesLocally(sent, path: path, in: repository)
             } else {
-                try repository.push(to: url, refspecs: moved.map { "+\($0.key):\($0.key)" }, access: access)
+                try repository.push(to: url, refspecs: sent.map { "+\($0.ref):\($0.ref)" }, access: access)
             }
-            for (ref, tip) in moved {
+            for (ref, tip) in sent {
                 let tracking = "refs/remotes/origin/" + ref.dropFirst("refs/heads/".count)
                 try? repository.updateReference(tracking, to: tip, expecting: pushed[tracking], message: "orch: pushed")
             }
-            return moved.map { String($0.key.dropFirst("refs/heads/".count)) }
+            return sent.map { String($0.ref.dropFirst("refs/heads/".count)) }
         }
     }
 

@@ -42,12 +42,13 @@ public struct TaskAssignment: Sendable {
             throw OrchError.usage("no branch \(branch) in \(repository.displayPath)")
         }
         let checkouts = try CheckedOutTarget(repository: repository, branch: branch)
+        let used = try TaskLedger.Marks(repository: repository).used
         var assigned: TaskID?
         let outcome: CommitFilesOutcome
         do {
             outcome = try repository.commitFiles(to: branch, beforeMoving: checkouts.check(movingTo:)) { snapshot in
                 var board = try TaskBoard(snapshot)
-                let id = board.nextID
+                let id = board.nextID(after: used)
                 board.append(TaskEntry(id: id, text: text), worker: worker)
                 assigned = id
                 return CommitPlan(message: "orch: assign \(id) to worker-\(worker)\n\n\(id): \(text)\n", changes: board.changes(for: [worker]))

@@ -56,9 +56,9 @@ public struct TaskBoard: Sendable {
         lists.keys.sorted().flatMap { worker in lists[worker]!.tasks.map { (worker, $0) } }
     }
 
-    /// The id after the highest one in any list.
-    public var nextID: TaskID {
-        (tasks.map(\.task.id).max()?.next) ?? TaskID(1)
+    /// The id after the highest one in any list or in `used` (ids whose lines may be gone).
+    public func nextID(after used: Set<TaskID> = []) -> TaskID {
+        (tasks.map(\.task.id) + used).max()?.next ?? TaskID(1)
     }
 
     /// Adds a task to a worker's list, creating the list when missing.

@@ -102,6 +102,9 @@ public struct TaskLedger: Sendable, Equatable {
             delivered = Set(try repository.references(withPrefix: TaskLedger.deliveredPrefix).keys.compactMap { TaskID($0.dropFirst(TaskLedger.deliveredPrefix.count)) })
             failed = Set(try repository.references(withPrefix: TaskLedger.failedPrefix).keys.compactMap { TaskID($0.dropFirst(TaskLedger.failedPrefix.count)) })
         }
+
+        /// Every id orch handed out or gave up on: no new task may take one, even once its line is gone.
+        public var used: Set<TaskID> { delivered.union(failed) }
     }
 
     /// The target's tip.

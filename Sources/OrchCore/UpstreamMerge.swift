@@ -38,13 +38,15 @@ struct UpstreamMerge {
                 switch try mergedTree(local: local, upstream: upstream, lists: lists, in: repository) {
                 case .conflicted(let conflicts):
                     // The remote's task lines need no one: the manager then takes main's lists as they are.
-                    let tree = try repository.tree(repository.treeID(ofCommit: local), applying: lists)
-                    guard !lists.isEmpty, tree != (try repository.treeID(ofCommit: local)) else {
-                        return .conflicted(paths: conflicts.map(\.path).uniqued())
-                    }
+                    let paths = conflicts.map(\.path).uniqued()
+                    let localTree = try repository.treeID(ofCommit: local)
+                    guard !lists.isEmpty else { return .conflicted(paths: paths) }
+                    let tree = try repository.tree(localTree, applying: lists)
                     let commit = try repository.createCommit(tree: tree, parents: [local], message: "orch: take in the task lines of the remote's \(target) (its other changes conflict)")
                     newTip = try withIDs(on: commit, parents: nil, known: local, in: repository)
-                    outcome = .conflicted(paths: conflicts.map(\.path).uniqued())
+                    // Compared after ids and escapes: a round that would only redo them commits nothing.
+                    guard try repository.treeID(ofCommit: newTip) != localTree else { return .conflicted(paths: paths) }
+                    outcome = .conflicted(paths: paths)
                 case .clean(let tree):
                     let commit = try repository.createCommit(tree: tree, parents: [local, upstream], message: "Merge upstream \(target) into \(target)")
                     newTip = try withIDs(on: commit, parents: nil, known: local, in: repository)
@@ -101,8 +103,7 @@ struct UpstreamMerge {
         let known = try lists(at: local).mapValues { text in
             Dictionary(TaskList.splitLines(text).compactMap { line in UpstreamTaskLists.taskParts(line.0).flatMap { parts in parts.id.map { ($0, parts.text) } } }) { first, _ in first }
         }
-        let marks = try repository.references(withPrefix: "refs/orch/delivered/").keys.map { $0 } + repository.references(withPrefix: "refs/orch/failed/").keys.map { $0 }
-        let used = Set(marks.compactMap { TaskID($0.split(separator: "/").last ?? "") })
+        let used = try TaskLedger.Marks(repository: repository).used
         let changed = UpstreamTaskLists.renumber(try lists(at: commit), keeping: known, used: used)
         guard !changed.isEmpty else { return commit }
         let tree = try repository.tree(repository.treeID(ofCommit: commit), applying: changed.sorted { $0.key < $1.key }.map {

@@ -18,13 +18,14 @@ enum UpstreamTaskLists {
         if ours == base { return theirs }
         let baseLines = TaskList.splitLines(base ?? ""), ourLines = TaskList.splitLines(ours), theirLines = TaskList.splitLines(theirs)
         let baseByID = index(baseLines), ourByID = index(ourLines), theirByID = index(theirLines)
-        let ourTexts = Set(ourLines.compactMap { taskParts($0.0)?.text })
+        // orch's tasks the base does not hold: an upstream task with one of their texts was taken in before.
+        let ourTexts = Set(ourLines.compactMap { taskParts($0.0) }.filter { $0.id.map { baseByID[$0] == nil } ?? true }.map(\.text))
         var result: [Line] = []
         var placed = Set<TaskID>()
         for line in theirLines {
             guard let parts = taskParts(line.0) else { result.append(line); continue }
-            guard let id = parts.id, let ourLine = ourByID[id], baseByID[id] != nil || taskParts(ourLine)?.text == parts.text else {
-                // A task added upstream (or one whose id orch gave another task): kept unless orch
+            guard let id = parts.id, !placed.contains(id), let ourLine = ourByID[id], baseByID[id] != nil || taskParts(ourLine)?.text == parts.text else {
+                // A task added upstream (or one whose id orch gave another task, or a second line with one id): kept unless orch
                 // already holds a task with its text (taken in before, under an id of orch's).
                 if !ourTexts.contains(parts.text) { result.append(line) }
                 continue

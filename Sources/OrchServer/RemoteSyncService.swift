@@ -19,9 +19,9 @@ public actor RemoteSyncService: Service {
     let logger: Logger
     let operationTimeout: Duration
     let finalPushTimeout: Duration
-    /// libgit2 1.5 has no network timeouts: a remote that accepts a connection and
-    /// never answers holds its thread for good, so a timed-out queue is replaced.
-    private var network = DispatchQueue(label: "orch.remote-sync")
+    /// One operation on the network at a time: pushes and fetches of one remote are serial.
+    private let network = DispatchQueue(label: "orch.remote-sync")
+    private let running = RunningCount()
     private let local = DispatchQueue(label: "orch.remote-sync.local")
     private var status: RemoteSyncStatus
     private var pushedTip: String?
@@ -95,8 +95,8 @@ public actor RemoteSyncService: Service {
                 if !branches.isEmpty { logger.debug("pushed \(branches.joined(separator: ", ")) to \(sync.displayURL)") }
                 nextBranchPush = now.addingTimeInterval(Self.branchInterval)
             }
-            failures = 0
-            if !refused { (status.state, status.lastError) = (nil, nil) }
+            // A refusal keeps its backoff growing; only a round the remote took resets it.
+            if !refused { (failures, status.state, status.lastError) = (0, nil, nil) }
         } catch {
             failed(stage, error, now: now)
         }
@@ -180,12 +180,12 @@ public actor RemoteSyncService: Service {
     func finalPush() async {
         var problem: String?
         do {
-            switch try await overNetwork(finalPushTimeout, { try $0.pushTarget() }) {
+            switch try await overNetwork(finalPushTimeout, queueing: true, { try $0.pushTarget() }) {
             case .upToDate, .pushed: break
             case .behind: problem = "\(sync.displayURL) has commits orch has not merged yet"
             case .rejected(let reason): problem = reason
             }
-            _ = try await overNetwork(finalPushTimeout) { try $0.pushBranches() }
+            _ = try await overNetwork(finalPushTimeout, queueing: true) { try $0.pushBranches() }
         } catch {
             problem = problem ?? "\(error)"
         }
@@ -205,27 +205,36 @@ public actor RemoteSyncService: Service {
     }
 
     /// Network work, waited for at most `timeout` (or until the service is cancelled).
-    private func overNetwork<Value: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
-        let (sync, queue) = (sync, network)
+    /// libgit2 1.5 has no network timeouts: an operation to a remote that never answers
+    /// holds the queue's one thread, so a round finds it still running and fails at once
+    /// rather than queueing behind it (one stuck thread, not one per round). The last
+    /// push on shutdown does queue: an operation cut off by SIGTERM usually ends soon.
+    private func overNetwork<Value: Sendable>(_ timeout: Duration, queueing: Bool = false,
+                                              _ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
+        let (sync, queue, running) = (sync, network, running)
+        if !queueing, running.isBusy {
+            throw OrchError.failure("\(sync.displayURL) has not answered orch's previous fetch or push yet")
+        }
         let outcome = ResumeOnce<Value>()
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     outcome.install(continuation)
-                    queue.async { outcome.resume(with: Swift.Result { try work(sync) }) }
+                    running.enter()
+                    queue.async {
+                        defer { running.leave() }
+                        // Timed out or cancelled while it waited: it is not started at all.
+                        guard !outcome.isSettled else { return }
+                        outcome.resume(with: Swift.Result { try work(sync) })
+                    }
                     DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { outcome.resume(with: .failure(TimedOut(seconds: seconds))) }
                 }
             } onCancel: {
                 outcome.resume(with: .failure(CancellationError()))
             }
         } catch let error as TimedOut {
-            // The hung operation keeps its thread; later ones get a queue of their own.
-            network = DispatchQueue(label: "orch.remote-sync")
             throw OrchError.failure("\(sync.displayURL) gave no answer within \(error.seconds.formatted()) s")
-        } catch is CancellationError {
-            network = DispatchQueue(label: "orch.remote-sync")
-            throw CancellationError()
         }
     }
 

@@ -81,7 +81,7 @@ import TestSupport
         try remotes.bareRepository("hosts", from: seed)
         let port = remotes.values["SSH_PORT"]!
         let empty = remotes.directory("empty_known_hosts")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let cases: [(String, String)] = [
             (remotes.values["KNOWN_HOSTS_WRONG"]!, "sent an ssh-ed25519 host key that does not match"),
             (empty, "offered an ssh-ed25519 host key, which is not in \(empty); check it and add it (e.g. `ssh-keyscan -t ed25519 -p \(port) 127.0.0.1"),

@@ -60,6 +60,7 @@ import TestSupport
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "dashboardPort": 70000}"#, "field dashboardPort"),
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "resources": {"memory": "lots"}}"#, "field resources.memory"),
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "resources": {"gpus": 1}}"#, "field resources.gpus: unknown"),
+        (#"{"repositoryUrl": "proj/repo", "workerCount": 1, "claudeConfigs": "x"}"#, "field repositoryUrl: proj/repo is a relative path"),
         (#"{"repositoryUrl": "", "workerCount": 1, "claudeConfigs": "x"}"#, "field repositoryUrl: is empty"),
         (#"[1, 2]"#, "expected a JSON object at the top, found an array"),
         (#"{"repositoryUrl": "r",,}"#, "not valid JSON"),
@@ -89,12 +90,12 @@ import TestSupport
             "creds/c.json": #"{"env": {"CLAUDE_CODE_OAUTH_TOKEN": "sk-ant-oat-SECRET-C"}}"#,
             "creds/notes.txt": "not matched",
         ], in: dir.path)
-        let config = try OrchestratorConfig.parse(Data(#"{"repositoryUrl": "r", "workerCount": 2, "claudeConfigs": "\#(dir("creds"))/*.json"}"#.utf8), file: "cfg")
+        let config = try OrchestratorConfig.parse(Data(#"{"repositoryUrl": "/r", "workerCount": 2, "claudeConfigs": "\#(dir("creds"))/*.json"}"#.utf8), file: "cfg")
         let files = try config.credentialFiles(configFile: "cfg")
         #expect(files.map(\.name) == ["a.json", "b.json", "c.json"])
         #expect(files.map(\.kind) == [.oauth, .apiKey, .oauthToken])
 
-        let tooMany = try OrchestratorConfig.parse(Data(#"{"repositoryUrl": "r", "workerCount": 3, "claudeConfigs": "\#(dir("creds"))/*.json"}"#.utf8), file: "cfg")
+        let tooMany = try OrchestratorConfig.parse(Data(#"{"repositoryUrl": "/r", "workerCount": 3, "claudeConfigs": "\#(dir("creds"))/*.json"}"#.utf8), file: "cfg")
         #expect { try tooMany.credentialFiles(configFile: "cfg") } throws: {
             ($0 as! OrchError).message.contains("matches 3 file(s); need at least 4")
         }

@@ -18,6 +18,9 @@ import TestSupport
         #expect(second == TaskID(5))
         #expect(try git("show", "main:WORKER_5_TASK_LIST.md", in: dir("bare.git")).hasSuffix("- [ ] T-0005: New list"))
         #expect(try git("log", "-1", "--format=%s", "main", in: dir("bare.git")) == "orch: assign T-0005 to worker-5")
+        // A delivered task's line deleted upstream still holds its id.
+        try git("update-ref", TaskLedger.deliveredPrefix + "T-0009", "main", in: dir("bare.git"))
+        #expect(try TaskAssignment(worker: 5, text: "After a gone one", branch: "main").commit(to: repo) == TaskID(10))
     }
 
     @Test func badInputIsRefusedAndChangesNothing() throws {

@@ -15,7 +15,8 @@ import TestSupport
         let repo = try Repository.open(at: dir("repo"))
         try repo.commitFiles(to: "main", message: "noop") { snapshot in
             let board = try TaskBoard(snapshot)
-            #expect(board.nextID == TaskID(5))
+            #expect(board.nextID() == TaskID(5))
+            #expect(board.nextID(after: [TaskID(9)]) == TaskID(10))
             #expect(board.tasks.map(\.worker) == [1, 1, 2])
             return nil
         }

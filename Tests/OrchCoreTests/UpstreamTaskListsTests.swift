@@ -24,6 +24,13 @@ import Testing
             == "# Tasks for one\n\n- [x] T-0001: a\n- [ ] T-0002: b\n- [ ] Write the FAQ\n- [ ] T-0003: c\n")
     }
 
+    @Test func aNewTaskWordedLikeAnOldOneIsKeptALineRepeatedUnderOneIDIsNot() {
+        let ours = "# Tasks\n\n- [x] T-0001: a\n- [ ] T-0002: b\n- [ ] T-0003: c\n"
+        let theirs = "# Tasks\n\n- [ ] T-0001: a\n- [ ] T-0002: b\n- [ ] a\n- [ ] T-0003: c\n- [ ] T-0003: c\n"
+        #expect(UpstreamTaskLists.merge(base: base, ours: ours, theirs: theirs)
+            == "# Tasks\n\n- [x] T-0001: a\n- [ ] T-0002: b\n- [ ] a\n- [ ] T-0003: c\n")
+    }
+
     @Test func aDeletionUpstreamHoldsUnlessOrchTickedTheTask() {
         let ours = "# Tasks\n\n- [x] T-0001: a\n- [ ] T-0002: b\n"
         let theirs = "# Tasks\n\n"

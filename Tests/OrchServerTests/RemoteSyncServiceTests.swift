@@ -117,6 +117,9 @@ import TestSupport
         await service.cycle(now: Date())
         let status = await service.snapshot()
         #expect(status.state == "unreachable" && status.lastError?.contains("gave no answer within 1 s") == true, "\(status)")
+        await service.cycle(now: Date().addingTimeInterval(60))
+        let again = await service.snapshot()
+        #expect(again.lastError?.contains("has not answered orch's previous fetch or push yet") == true, "one stuck thread, not one per round: \(again)")
         await service.finalPush()
         #expect(captured.log.contains { $0.hasPrefix("error could not push main to http://127.0.0.1:\(port)/r.git before exiting") }, "\(captured.log)")
     }
