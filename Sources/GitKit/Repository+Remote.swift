@@ -29,24 +29,6 @@ extension Repository {
         if result < 0 { throw session.error(for: result, operation: operation) }
     }
 
-    /// Copies the objects that `refspecs` reach on a URL into this repository,
-    /// writing no ref: the caller moves refs itself (by compare-and-swap).
-    /// - Parameters:
-    ///   - url: where the objects are (e.g. orch's own clone, by path).
-    ///   - refspecs: the refs whose history is wanted, e.g. `refs/heads/main`.
-    /// - Throws: ``GitError`` from libgit2.
-    public func download(from url: String, refspecs: [String]) throws {
-        let operation = "copy \(refspecs.joined(separator: " ")) from \(url) into \(gitDirectory)"
-        let session = RemoteSession(url: url, access: RemoteAccess(knownHosts: "/dev/null"))
-        let remote = try anonymousRemote(url, session: session, operation: operation)
-        defer { git_remote_free(remote) }
-        var options = git_fetch_options()
-        try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
-        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        let result = withStringArray(refspecs) { git_remote_download(remote, $0, &options) }
-        if result < 0 { throw session.error(for: result, operation: operation) }
-    }
-
     /// Pushes refs to a URL, authenticating through `access`.
     /// - Parameters:
     ///   - url: the remote's URL or path.

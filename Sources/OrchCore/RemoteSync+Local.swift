@@ -31,7 +31,7 @@ extension RemoteSync {
         if let current, current != expected, try !isKnownAncestor(current, of: tip, in: repository) {
             return .rejected("\(displayURL) has commits that \(target) lacks (not a fast-forward)")
         }
-        try pinned(tip, in: repository) { ref in try remote.download(from: clone, refspecs: [ref]) }
+        try repository.copyObjects(reachableFrom: [tip], into: remote)
         let checkouts: CheckedOutTarget
         do {
             checkouts = try CheckedOutTarget(repository: remote, branch: target)
@@ -53,7 +53,7 @@ extension RemoteSync {
     /// - Returns: the ones set; a branch someone checked out there is theirs to move, and stays.
     func pushBranchesLocally(_ tips: [(ref: String, tip: ObjectID)], path: String, in repository: Repository) throws -> [(ref: String, tip: ObjectID)] {
         let remote = try Repository.open(at: path, searchingUpward: false)
-        try remote.download(from: clone, refspecs: tips.map(\.ref))
+        try repository.copyObjects(reachableFrom: tips.map(\.tip), into: remote)
         return try tips.filter { ref, tip in
             guard try remote.checkouts(of: String(ref.dropFirst("refs/heads/".count))).isEmpty else { return false }
             try remote.updateReference(ref, to: tip, expecting: try remote.referenceTarget(ref), message: "orch: push")
@@ -63,12 +63,5 @@ extension RemoteSync {
 
     private func isKnownAncestor(_ commit: ObjectID, of tip: ObjectID, in repository: Repository) throws -> Bool {
         (try? repository.isAncestor(commit, of: tip)) ?? false
-    }
-
-    /// Runs `body` with a ref in this clone that holds `tip` while the objects are copied.
-    private func pinned(_ tip: ObjectID, in repository: Repository, _ body: (String) throws -> Void) throws {
-        let ref = "refs/orch/push/\(target)"
-        try repository.updateReference(ref, to: tip, expecting: try repository.referenceTarget(ref), message: "orch: push")
-        try body(ref)
     }
 }

@@ -42,4 +42,29 @@ import TestSupport
         try clone.commitFiles(to: "main", message: "here") { _ in [.write(path: "y", contents: Data("y".utf8))] }
         #expect(throws: GitError.self) { try clone.push(branch: "main") }
     }
+
+    @Test func copyingObjectsCarriesOnlyTheTipsHistoryThatTheDestinationLacks() throws {
+        let dir = ScratchDirectory()
+        try Fixtures.repository(at: dir("seed"))
+        try git("clone", "-q", "--bare", dir("seed"), dir("dest.git"), in: dir.path)
+        try git("clone", "-q", "--bare", dir("seed"), dir("source.git"), in: dir.path)
+        try Fixtures.commit(["work.txt": "in progress\n"], on: "orch/worker-1", message: "work", in: dir("source.git"))
+        let tip = try Fixtures.commit(["m.txt": "m\n"], on: "main", message: "m", in: dir("source.git"))
+        let source = try Repository.open(at: dir("source.git"))
+        func stats() throws -> (objects: Int, packs: Int) {
+            let lines = try git("count-objects", "-v", in: dir("dest.git")).split(separator: "\n")
+            func value(_ key: String) -> Int { Int(lines.first { $0.hasPrefix(key + ": ") }!.dropFirst(key.count + 2))! }
+            return (value("in-pack") + value("count"), value("packs"))
+        }
+        let before = try stats()
+        try source.copyObjects(reachableFrom: [ObjectID(hex: tip)!], into: Repository.open(at: dir("dest.git")))
+        #expect(try git("cat-file", "-t", tip, in: dir("dest.git")) == "commit")
+        #expect(try git("cat-file", "-p", "\(tip):m.txt", in: dir("dest.git")) == "m")
+        let work = try git("rev-parse", "orch/worker-1:work.txt", in: dir("source.git"))
+        #expect((try? git("cat-file", "-e", work, in: dir("dest.git"))) == nil, "another branch's objects stay behind")
+        #expect(try stats().objects == before.objects + 3, "the new commit, its tree and its blob")
+        try git("update-ref", "refs/heads/main", tip, in: dir("dest.git"))
+        try source.copyObjects(reachableFrom: [ObjectID(hex: tip)!], into: Repository.open(at: dir("dest.git")))
+        #expect(try stats().packs == before.packs + 1, "nothing new, no second pack")
+    }
 }
