@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GitKit", targets: ["GitKit"]),
         .library(name: "OrchCore", targets: ["OrchCore"]),
         .library(name: "OrchRuntime", targets: ["OrchRuntime"]),
+        .library(name: "OrchFlow", targets: ["OrchFlow"]),
         .library(name: "OrchServer", targets: ["OrchServer"]),
     ],
     dependencies: [
@@ -36,7 +37,16 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
-        .target(name: "OrchCore", dependencies: ["GitKit"]),
+        .target(name: "OrchCore", dependencies: ["GitKit", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "OrchFlow",
+            dependencies: [
+                "OrchCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "OrchRuntime",
             dependencies: [
@@ -49,6 +59,7 @@ let package = Package(
             dependencies: [
                 "OrchCore",
                 "OrchRuntime",
+                "OrchFlow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,7 +85,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "orch-bench",
-            dependencies: ["GitKit", "OrchCore", "OrchServer", "ScriptedModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GitKit", "OrchCore", "OrchFlow", "OrchServer", "ScriptedModel", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/OrchBench"
         ),
         .executableTarget(
@@ -99,7 +110,7 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
         .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),
-        .testTarget(name: "OrchServerTests", dependencies: ["OrchServer", "OrchCore", "TestSupport"]),
+        .testTarget(name: "OrchServerTests", dependencies: ["OrchServer", "OrchFlow", "OrchCore", "GitKit", "TestSupport"]),
         .testTarget(name: "OrchCLITests", dependencies: ["OrchCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

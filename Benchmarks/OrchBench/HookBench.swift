@@ -2,6 +2,7 @@ import Foundation
 import GitKit
 import Logging
 import OrchCore
+import OrchFlow
 import OrchServer
 
 /// Issue #4's receiver figures: `orch hook` round trips (process start to reply),
@@ -19,11 +20,11 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
     let board = InstanceBoard(instances: workspace.instances)
-    let events = try EventLog(file: layout.logs + "/events.jsonl")
-    let flow = TaskFlow(repository: layout.clone, target: "main", workerCount: 3, layout: layout, typer: { _, _ in }, events: events, logger: logger)
+    let events = try EventLog(file: layout.events)
+    let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout), typer: { _, _ in }, events: events, logger: logger)
     let timed = TimedHandler(inner: Coordinator(board: board, layout: layout, flow: flow, logger: logger))
-    let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
-    let socket = layout.run + "/orch.sock"
+    let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
+    let socket = layout.socket
     let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
     let app = try HookReceiver(socketPath: socket, tokens: tokens, handler: timed, events: events, logger: logger)
         .application(onRunning: { listeningContinuation.finish() })

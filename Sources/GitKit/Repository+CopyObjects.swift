@@ -35,7 +35,7 @@ extension Repository {
         try check(git_packbuilder_insert_walk(builder, walker), operation)
         guard git_packbuilder_object_count(builder) > 0 else { return }
         // Objects live in the common directory: a linked worktree's git directory has none.
-        let packs = String(cString: git_repository_commondir(destination.pointer)) + "objects/pack"
+        let packs = destination.commonDirectory + "objects/pack"
         try check(git_packbuilder_write(builder, packs, 0, nil, nil), operation)
     }
 }

@@ -21,9 +21,6 @@ public struct BranchMerge: Sendable {
         case conflicted([MergeConflict])
     }
 
-    /// The trailer that marks the commit finishing a task.
-    public static let taskTrailer = "Orch-Task"
-
     /// The target branch.
     public let target: String
 
@@ -38,9 +35,7 @@ public struct BranchMerge: Sendable {
     /// - Parameters:
     ///   - name: what the person typed.
     public static func branchName(for name: String) -> String {
-        if name == "manager" { return "orch/manager" }
-        if name.hasPrefix("worker-"), Int(name.dropFirst("worker-".count)) != nil { return "orch/\(name)" }
-        return name
+        InstanceName(name)?.branch ?? name
     }
 
     /// Every `orch/worker-N` branch, in worker order.
@@ -48,10 +43,11 @@ public struct BranchMerge: Sendable {
     ///   - repository: the repository.
     /// - Throws: ``GitError`` when branches cannot be listed.
     public static func workerBranches(in repository: Repository) throws -> [String] {
-        try repository.branches(withPrefix: "orch/worker-")
-            .compactMap { name in Int(name.dropFirst("orch/worker-".count)).map { ($0, name) } }
-            .sorted { $0.0 < $1.0 }
-            .map(\.1)
+        try repository.branches(withPrefix: InstanceName.branchPrefix)
+            .compactMap { InstanceName(branch: $0) }
+            .filter { $0.workerNumber != nil }
+            .sorted()
+            .map(\.branch)
     }
 
     /// Merges one branch into the target.
@@ -109,7 +105,7 @@ public struct BranchMerge: Sendable {
         if analysis == .upToDate { return nil }
 
         let incoming = try repository.commits(from: theirs, excluding: targetTip)
-        let finished = incoming.flatMap { $0.trailerValues(Self.taskTrailer) }.compactMap { TaskID($0) }
+        let finished = incoming.flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) }
 
         let mergedTree: ObjectID
         switch analysis {

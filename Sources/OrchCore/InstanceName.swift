@@ -32,6 +32,21 @@ public enum InstanceName: Hashable, Comparable, Sendable, CustomStringConvertibl
         return "worker"
     }
 
-    /// The instance's branch, `orch/manager` or `orch/worker-N`.
-    public var branch: String { "orch/\(self)" }
+    /// The instance's branch, `orch/manager` or `orch/worker-N`: the one place branch names are made.
+    public var branch: String { Self.branchPrefix + description }
+
+    /// What every instance's branch starts with.
+    public static let branchPrefix = "orch/"
+
+    /// The instance whose branch this is (`orch/worker-2`), else nil.
+    public init?(branch: String) {
+        guard branch.hasPrefix(Self.branchPrefix) else { return nil }
+        self.init(String(branch.dropFirst(Self.branchPrefix.count)))
+    }
+
+    /// The worker's number, nil for the manager.
+    public var workerNumber: Int? {
+        if case .worker(let number) = self { return number }
+        return nil
+    }
 }

@@ -24,40 +24,6 @@ public struct RemoteSettings: Equatable, Sendable {
 
     public init() {}
 
-    /// Reads `remote` from a config's top-level fields.
-    static func parse(_ value: JSONValue?, fail: (String, String) -> OrchError) throws -> RemoteSettings {
-        var settings = RemoteSettings()
-        guard let value else { return settings }
-        guard case .object(let entries) = value else { throw fail("remote", "expected an object, found \(value.typeName)") }
-        for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-            let field = "remote.\(key)"
-            guard fields.contains(key) else { throw fail(field, "unknown field (known: \(fields.joined(separator: ", ")))") }
-            if key == "fetchSeconds" {
-                guard case .number(let seconds) = value, seconds.isFinite, seconds >= 1 else {
-                    throw fail(field, "expected a number of seconds, 1 or more")
-                }
-                settings.fetchSeconds = seconds
-                continue
-            }
-            guard case .string(let text) = value, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail(field, value.typeName == "a string" ? "is empty" : "expected a string, found \(value.typeName)")
-            }
-            switch key {
-            case "sshKey": settings.sshKey = text
-            case "knownHosts": settings.knownHosts = text
-            case "tokenEnv":
-                guard text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw fail(field, "not an environment variable name") }
-                settings.tokenEnv = text
-            case "tokenFile": settings.tokenFile = text
-            default: settings.username = text
-            }
-        }
-        if settings.tokenEnv != nil && settings.tokenFile != nil {
-            throw fail("remote.tokenFile", "give either remote.tokenEnv or remote.tokenFile, not both")
-        }
-        return settings
-    }
-
     /// Reads the secret the settings point at and checks the files they name.
     /// - Parameters:
     ///   - configFile: the config's path, for messages.
@@ -86,5 +52,34 @@ public struct RemoteSettings: Equatable, Sendable {
             (access.httpToken, access.httpTokenSource) = (token, "$\(Self.defaultTokenVariable)")
         }
         return access
+    }
+}
+
+extension RemoteSettings: Decodable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let object = try ConfigObject(decoder, known: Self.fields)
+        for (key, value) in object.fields.sorted(by: { $0.key < $1.key }) {
+            if key == "fetchSeconds" {
+                guard case .number(let seconds) = value, seconds.isFinite, seconds >= 1 else {
+                    throw object.fail(key, "expected a number of seconds, 1 or more")
+                }
+                fetchSeconds = seconds
+                continue
+            }
+            let text = try object.string(key)!
+            switch key {
+            case "sshKey": sshKey = text
+            case "knownHosts": knownHosts = text
+            case "tokenEnv":
+                guard text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw object.fail(key, "not an environment variable name") }
+                tokenEnv = text
+            case "tokenFile": tokenFile = text
+            default: username = text
+            }
+        }
+        if tokenEnv != nil && tokenFile != nil {
+            throw object.fail("tokenFile", "give either remote.tokenEnv or remote.tokenFile, not both")
+        }
     }
 }

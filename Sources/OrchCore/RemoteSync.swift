@@ -45,7 +45,10 @@ public struct RemoteSync: Sendable {
     let clone: String
 
     /// Where the remote's target is kept locally: `git merge origin/main` in a worktree reaches it.
-    public var upstreamRef: String { "refs/remotes/origin/\(target)" }
+    public var upstreamRef: String { Self.trackingRef(of: target) }
+
+    /// Where orch's clone keeps what it last saw of the remote's `branch`.
+    static func trackingRef(of branch: String) -> String { "refs/remotes/origin/\(branch)" }
     /// The remote's URL as messages show it.
     public var displayURL: String { Self.redacting(url) }
 

@@ -34,8 +34,10 @@ public struct StateLayout: Sendable, Equatable {
 
     /// orch's bare clone.
     public var clone: String { root + "/repo.git" }
+    /// The folder holding the instances' worktrees.
+    public var worktrees: String { root + "/worktrees" }
     /// An instance's worktree.
-    public func worktree(_ instance: InstanceName) -> String { root + "/worktrees/\(instance)" }
+    public func worktree(_ instance: InstanceName) -> String { worktrees + "/\(instance)" }
     /// An instance's HOME.
     public func home(_ instance: InstanceName) -> String { root + "/homes/\(instance)" }
     /// The logs folder.
@@ -44,4 +46,18 @@ public struct StateLayout: Sendable, Equatable {
     public var run: String { root + "/run" }
     /// The lock file that keeps a second `orch serve` off this state.
     public var lock: String { root + "/orch.lock" }
+    /// The hook receiver's unix socket.
+    public var socket: String { run + "/orch.sock" }
+    /// The instances' hook tokens (0600).
+    public var tokens: String { run + "/tokens.json" }
+    /// Which instance uses which credential file and when each is limited (0600, no secret).
+    public var credentialState: String { run + "/credentials.json" }
+    /// The keys of the notices the manager has received.
+    public var notices: String { run + "/notices.json" }
+    /// The event log.
+    public var events: String { logs + "/events.jsonl" }
+    /// An instance's pane log.
+    public func paneLog(_ instance: InstanceName) -> String { logs + "/\(instance).log" }
+    /// The compose file written for the fleet (`docker compose` can show it).
+    public var composeFile: String { root + "/compose.yml" }
 }

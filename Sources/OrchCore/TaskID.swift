@@ -29,6 +29,12 @@ public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "T-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
+    /// The commit trailer that says a commit finishes a task: `Orch-Task: T-0007`.
+    public static let trailerKey = "Orch-Task"
+
+    /// This task's trailer line.
+    public var trailer: String { "\(Self.trailerKey): \(self)" }
+
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.number < rhs.number }
 }
 

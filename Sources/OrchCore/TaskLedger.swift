@@ -129,9 +129,9 @@ public struct TaskLedger: Sendable, Equatable {
     /// The tasks whose trailers are on a worker's branch but not on the target.
     /// - Throws: ``GitError`` when the history cannot be read.
     public static func finished(onBranchOf worker: Int, targetTip: ObjectID, repository: Repository) throws -> Set<TaskID> {
-        guard let branchTip = try repository.branchTip("orch/worker-\(worker)") else { return [] }
+        guard let branchTip = try repository.branchTip(InstanceName.worker(worker).branch) else { return [] }
         return Set(try repository.commits(from: branchTip, excluding: targetTip)
-            .flatMap { $0.trailerValues(BranchMerge.taskTrailer) }.compactMap { TaskID($0) })
+            .flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) })
     }
 
     /// A worker's tasks, in list order.

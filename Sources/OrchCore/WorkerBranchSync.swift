@@ -53,10 +53,10 @@ public struct WorkerBranchSync: Sendable {
     /// - Throws: ``OrchError`` when a branch is missing; ``GitError`` when git fails.
     public func update(branch: String, in repository: Repository) throws -> Outcome {
         guard let targetTip = try repository.branchTip(target) else {
-            throw OrchError.usage("no target branch \(target) in \(repository.displayPath)")
+            throw OrchError.failure("no target branch \(target) in \(repository.displayPath)")
         }
         guard let tip = try repository.branchTip(branch) else {
-            throw OrchError.usage("no branch \(branch) in \(repository.displayPath)")
+            throw OrchError.failure("no branch \(branch) in \(repository.displayPath)")
         }
         let newTip: ObjectID
         switch try repository.analyzeMerge(of: targetTip, into: tip) {

@@ -5,7 +5,7 @@ import OrchCore
 /// instance (one compose service each), each inside its own tmux session.
 ///
 /// ```swift
-/// let fleet = try await Fleet.launch(config: config, credentials: files, workspace: workspace, templates: templates)
+/// let fleet = try await Fleet.launch(Fleet.Configuration(config: config, credentials: files, prompts: prompts), workspace: workspace, engine: engine)
 /// // … later
 /// await fleet.stop()
 /// ```
@@ -35,21 +35,8 @@ public struct Fleet: Sendable {
     /// file, then starts a tmux session for every instance that has none.
     /// Sessions left by an earlier server are kept (their containers work on);
     /// dead ones are replaced.
-    /// - Parameters:
-    ///   - config: the validated config.
-    ///   - credentials: the credential pool; instance i gets file i.
-    ///   - workspace: the prepared workspace.
-    ///   - templates: orch's templates (role prompts).
-    ///   - engine: the container engine.
-    ///   - hooksDirectory: the host folder mounted at `/opt/orch/hooks`.
-    ///   - orchBinary: the host's `orch`, mounted at `/usr/local/bin/orch`.
-    ///   - server: the socket and tokens; nil runs the instances without a server.
-    ///   - resumePrompt: the first instruction of a resumed conversation.
     /// - Throws: ``RuntimeError`` when tmux or docker fail; ``OrchError`` for unreadable files.
-    public static func launch(config: OrchestratorConfig, credentials: [CredentialFile], workspace: Workspace,
-                              templates: TemplateDirectory, engine: ContainerEngine, hooksDirectory: String?,
-                              orchBinary: String? = nil, server: ServerEndpoint? = nil,
-                              resumePrompt: String = "orch restarted this session. Carry on where you left off.") async throws -> Fleet {
+    public static func launch(_ configuration: Configuration, workspace: Workspace, engine: ContainerEngine) async throws -> Fleet {
         let layout = workspace.layout
         let project = projectName(for: layout)
         let tmux = Tmux(socket: project)
@@ -62,27 +49,26 @@ public struct Fleet: Sendable {
             }
         }
         var services: [ComposeFile.Service] = []
-        let identity = config.gitIdentity ?? GitIdentity.host()
-        for (index, instance) in workspace.instances.enumerated() {
+        for instance in workspace.instances {
             let home = InstanceHome(instance: instance, layout: layout)
             // Never rewrite the files of a Claude that is running: it rewrites them on exit.
             if !live.contains("\(instance)") {
-                var values = ["workerCount": String(config.workerCount), "worktree": layout.worktree(instance), "branch": workspace.target]
-                if case .worker(let number) = instance { values["workerID"] = String(number) }
-                let prompt = try templates.render("\(instance.role)-prompt.md", values)
-                try home.write(credential: credentials[index], prompt: prompt)
-                try home.prepareStart(resuming: home.lastSessionID(), prompt: resumePrompt)
+                guard let credential = configuration.credentials[instance], let prompt = configuration.prompts[instance] else {
+                    throw OrchError.failure("no credential file or role prompt for \(instance)")
+                }
+                try home.write(credential: credential, prompt: prompt)
+                try home.prepareStart(resuming: home.lastSessionID(), prompt: configuration.resumePrompt)
             }
             // Defaults a fleet wants, which the config's `env` may override: no telemetry or update
             // checks (they cost each client's start-up a second of CPU), and a Stop hook that may
             // hand a worker task after task without the client's cap of 8 consecutive blocks ending the turn.
             // Commits name the instance that wrote them; the config's `env` may still override.
-            var environment = Self.defaultEnvironment.merging(GitIdentity.environment(for: instance, base: identity)) { $1 }
-                .merging(config.environment) { $1 }
+            var environment = Self.defaultEnvironment.merging(GitIdentity.environment(for: instance, base: configuration.identity)) { $1 }
+                .merging(configuration.environment) { $1 }
             environment["HOME"] = home.path
             environment["ORCH_ROLE"] = instance.role
             environment["ORCH_INSTANCE"] = "\(instance)"
-            environment["TOTAL_WORKERS"] = String(config.workerCount)
+            environment["TOTAL_WORKERS"] = String(configuration.workerCount)
             if case .worker(let number) = instance { environment["WORKER_ID"] = String(number) }
             environment["DISABLE_AUTOUPDATER"] = "1"
             // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
@@ -90,20 +76,20 @@ public struct Fleet: Sendable {
             // The settings hold orch's hooks: read-only over the writable HOME, so an instance cannot unhook itself.
             var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path),
                                                .init(home.settingsFile, readOnly: true)]
-            if let hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
-            if let orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
-            if let server, let token = server.tokens[instance] {
+            if let hooksDirectory = configuration.hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
+            if let orchBinary = configuration.orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
+            if let server = configuration.server, let token = server.tokens[instance] {
                 environment["ORCH_SOCKET"] = server.socketPath
                 environment["ORCH_TOKEN"] = token
                 mounts.append(.init((server.socketPath as NSString).deletingLastPathComponent))
             }
             services.append(.init(
-                name: "\(instance)", containerName: "\(project)-\(instance)", image: config.image, user: "\(getuid()):\(getgid())", workingDirectory: layout.worktree(instance),
-                environment: environment, mounts: mounts, network: config.network,
-                cpus: config.resources?.cpus, memory: config.resources?.memory,
+                name: "\(instance)", containerName: "\(project)-\(instance)", image: configuration.image, user: "\(getuid()):\(getgid())", workingDirectory: layout.worktree(instance),
+                environment: environment, mounts: mounts, network: configuration.network,
+                cpus: configuration.resources?.cpus, memory: configuration.resources?.memory,
                 command: ["sh", "-c", InstanceHome.containerCommand]))
         }
-        let composeFile = layout.root + "/compose.yml"
+        let composeFile = layout.composeFile
         guard FileManager.default.createFile(atPath: composeFile, contents: Data(ComposeFile(services: services).rendered().utf8), attributes: [.posixPermissions: 0o600]) else {
             throw OrchError.failure("cannot write \(composeFile)")
         }

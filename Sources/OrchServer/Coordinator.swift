@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchCore
+import OrchFlow
 
 /// The server's answer to hook events: it keeps the ``InstanceBoard`` current
 /// and remembers each instance's conversation so a restart resumes it.

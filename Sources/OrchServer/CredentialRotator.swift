@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchCore
+import OrchFlow
 import ServiceLifecycle
 
 /// Moves an instance that hit its subscription's rate limit to a free
@@ -88,7 +89,7 @@ public actor CredentialRotator: Service {
         save()
         let until = Self.format(reset)
         logger.warning("\(instance) hit the rate limit of \(limited?.name ?? "its credential file") (resets \(until))")
-        await events?.append("rate-limited", instance: instance, ["file": limited?.name ?? "", "until": until])
+        await events?.append(.rateLimited, instance: instance, ["file": limited?.name ?? "", "until": until])
         let before = pool
         if let next = pool.rotate(instance, now: now) {
             save()
@@ -98,15 +99,15 @@ public actor CredentialRotator: Service {
                 save()
                 return
             }
-            await events?.append("rotated", instance: instance, ["from": limited?.name ?? "", "to": next.name])
+            await events?.append(.rotated, instance: instance, ["from": limited?.name ?? "", "to": next.name])
             OrchMetrics.rotations.increment()
             logger.notice("\(instance) now uses \(next.name)")
         } else {
             let resume = pool.earliestReset ?? reset
             await supervisor.pause(instance, until: resume)
-            await events?.append("paused", instance: instance, ["until": Self.format(resume)])
+            await events?.append(.paused, instance: instance, ["until": Self.format(resume)])
             logger.warning("every credential file is rate-limited: \(instance) paused until \(Self.format(resume))")
-            await flow?.notify(ManagerNotice(key: "paused:\(instance):\(Int(resume.timeIntervalSince1970))",
+            await flow?.notify(ManagerNotice(.paused(instance, until: Int(resume.timeIntervalSince1970)),
                                              text: "every credential file is rate-limited: \(instance) is paused until \(Self.format(resume)); orch resumes it then."))
         }
     }
@@ -128,7 +129,7 @@ public actor CredentialRotator: Service {
             let restarted = await restart(instance, on: file, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
             busy.remove(instance)
             guard restarted else { continue }
-            await events?.append("resumed", instance: instance, ["file": file.name, "previous": previous?.name ?? ""])
+            await events?.append(.resumed, instance: instance, ["file": file.name, "previous": previous?.name ?? ""])
             logger.notice("\(instance) resumed on \(file.name)")
         }
     }

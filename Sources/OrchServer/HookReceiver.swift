@@ -106,7 +106,7 @@ public struct HookReceiver: Sendable {
         } catch let error as HookEventError {
             return Self.plain(.badRequest, "\(error.message)\n")
         }
-        await events?.append(name.rawValue, instance: instance, event.summary, time: event.received)
+        await events?.append(.hook(name), instance: instance, event.summary, time: event.received)
         let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
         OrchMetrics.recordHandling(event: name.rawValue, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))

@@ -1,5 +1,6 @@
 import Foundation
 import OrchCore
+import OrchFlow
 
 /// The server's live view of every instance, fed by hook events and the
 /// health checks, read by the supervisor (and by status output).
@@ -105,5 +106,13 @@ public actor InstanceBoard {
         let waiters = startWaiters
         startWaiters = []
         for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension InstanceBoard: InstanceWatch {
+    /// What the task flow needs before it types into panes.
+    public func sighting() -> InstanceSighting {
+        InstanceSighting(launched: isLaunched, adopted: adopted, running: Set(statuses.keys.filter { isRunning($0) }),
+                         heard: statuses.mapValues { InstanceSighting.Heard(at: $0.lastActivity, event: $0.lastEvent) })
     }
 }

@@ -153,7 +153,7 @@ public actor InstanceSupervisor: Service {
                 $0.working = false
             }
             logger.error("\(instance) failed and stays stopped: \(verdict)")
-            await events?.append("failed", instance: instance, ["reason": verdict])
+            await events?.append(.failed, instance: instance, ["reason": verdict])
             return
         }
         let delay = policy.backoff(afterFailures: failures.count)
@@ -164,7 +164,7 @@ public actor InstanceSupervisor: Service {
             $0.working = false
         }
         logger.warning("\(instance): \(reason); restarting in \(delay.formatted()) s (restart \(failures.count) of at most \(policy.maxRestarts) in \(Int(policy.windowSeconds)) s)")
-        await events?.append("restart-scheduled", instance: instance, ["reason": reason, "delaySeconds": delay.formatted(), "failures": String(failures.count)])
+        await events?.append(.restartScheduled, instance: instance, ["reason": reason, "delaySeconds": delay.formatted(), "failures": String(failures.count)])
     }
 
     private func restart(_ instance: InstanceName, after reason: String, now: Date) async {
@@ -195,7 +195,7 @@ public actor InstanceSupervisor: Service {
             OrchMetrics.restarts.increment()
         }
         logger.notice("\(instance) restarted (\(reason)); \(session.map { "resuming session \($0)" } ?? "no session to resume: fresh start")")
-        await events?.append("restart", instance: instance, ["reason": reason, "session_id": session ?? ""])
+        await events?.append(.restart, instance: instance, ["reason": reason, "session_id": session ?? ""])
     }
 
     /// Stops an instance, runs `prepare` while it is stopped (its home may be

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import OrchFlow
 
 import Prometheus
 
@@ -9,7 +10,7 @@ import Prometheus
 /// - `orch_instances{state}`, `orch_tasks{state}`: gauges, refreshed from the status every second;
 /// - `orch_hook_handling_seconds{event}`: histogram of the server's handling time per hook event;
 /// - `orch_restarts_total`, `orch_rate_limits_total`, `orch_rotations_total`,
-///   `orch_merges_total` (tasks merged into the target), `orch_conflicts_total`: counters;
+///   `orch_merges_total` (tasks merged into the target), `orch_conflicts_total` (``FlowMetrics``): counters;
 /// - `orch_pushes_total{result}`, `orch_fetches_total{result}`: the user's remote (ok, rejected, error).
 ///
 /// ```swift
@@ -28,7 +29,7 @@ public enum OrchMetrics {
         ]
         MetricsSystem.bootstrap(factory)
         // Counters appear at 0 rather than only once something happened.
-        for counter in [restarts, rateLimits, rotations, merges, conflicts] { counter.increment(by: 0) }
+        for counter in [restarts, rateLimits, rotations, FlowMetrics.merges, FlowMetrics.conflicts] { counter.increment(by: 0) }
         for result in ["ok", "rejected", "error"] { pushes(result: result).increment(by: 0) }
         for result in ["ok", "error"] { fetches(result: result).increment(by: 0) }
     }()
@@ -42,10 +43,6 @@ public enum OrchMetrics {
     public static var rateLimits: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_rate_limits_total") }
     /// Moves of an instance to another credential file.
     public static var rotations: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_rotations_total") }
-    /// Tasks merged into the target.
-    public static var merges: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_merges_total") }
-    /// Conflicts between a worker's branch and the target.
-    public static var conflicts: CoreMetrics.Counter { CoreMetrics.Counter(label: "orch_conflicts_total") }
 
     /// Pushes to the user's remote by result: ok, rejected (the remote moved), error (unreachable, credentials).
     public static func pushes(result: String) -> CoreMetrics.Counter {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchCore
+import OrchFlow
 import OrchRuntime
 import ServiceLifecycle
 
@@ -25,7 +26,7 @@ public struct Orchestrator: Sendable {
     let logger: Logger
 
     /// Where the hook receiver listens.
-    public var socketPath: String { layout.run + "/orch.sock" }
+    public var socketPath: String { layout.socket }
 
     /// Validates the config and the machine, takes the state lock and prepares the workspace.
     /// - Parameters:
@@ -55,7 +56,7 @@ public struct Orchestrator: Sendable {
         guard try await engine.hasImage(config.image) else {
             throw OrchError.usage("image \(config.image) (field image) is not present; build it (scripts/build-test-image for orch-claude-test:latest, or templates/Dockerfile)")
         }
-        guard (layout.run + "/orch.sock").utf8.count <= HookReceiver.maximumSocketPath else {
+        guard layout.socket.utf8.count <= HookReceiver.maximumSocketPath else {
             throw OrchError.usage("state directory \(layout.root) is too long for a unix socket path (\(HookReceiver.maximumSocketPath) bytes); use a shorter --state")
         }
         let fresh = !FileManager.default.fileExists(atPath: layout.root)
@@ -80,12 +81,12 @@ public struct Orchestrator: Sendable {
     /// - Throws: when the receiver cannot listen or the instances cannot be launched.
     ///   - progress: the live summary line on a terminal; nil logs the summary as plain lines when it changes.
     public func run(until shutdown: @escaping @Sendable () async -> Void, progress: ProgressLine? = nil) async throws {
-        let events = try EventLog(file: layout.logs + "/events.jsonl")
-        let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
+        let events = try EventLog(file: layout.events)
+        let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
         let board = InstanceBoard(instances: workspace.instances)
-        let pool = try CredentialPool.load(files: credentials, instances: workspace.instances, stateFile: layout.run + "/credentials.json")
+        let pool = try CredentialPool.load(files: credentials, instances: workspace.instances, stateFile: layout.credentialState)
         try pool.save()
-        let assigned = workspace.instances.map { pool.file(of: $0)! }
+        let assigned = Dictionary(uniqueKeysWithValues: workspace.instances.map { ($0, pool.file(of: $0)!) })
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
         let endpoint = ServerEndpoint(socketPath: socketPath, tokens: Dictionary(uniqueKeysWithValues: workspace.instances.compactMap { instance in
             tokens.token(for: instance).map { (instance, $0) }
@@ -96,15 +97,15 @@ public struct Orchestrator: Sendable {
             // Hooks fired before the socket listens would fail open and be lost.
             for await _ in listening {}
             try Task.checkCancellation()
-            return try await Fleet.launch(
-                config: config, credentials: assigned, workspace: workspace, templates: templates, engine: engine,
-                hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil,
-                orchBinary: Self.runningExecutable(), server: endpoint)
+            let configuration = Fleet.Configuration(
+                config: config, credentials: assigned, prompts: try templates.rolePrompts(for: workspace, workerCount: config.workerCount),
+                hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil, orchBinary: Self.runningExecutable(), server: endpoint)
+            return try await Fleet.launch(configuration, workspace: workspace, engine: engine)
         }
         let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
-        let flow = TaskFlow(repository: layout.clone, target: workspace.target, workerCount: config.workerCount, layout: layout,
+        let flow = TaskFlow(configuration: .init(target: workspace.target, workerCount: config.workerCount, layout: layout),
                             typer: { instance, text in try await supervisor.type(text, into: instance) },
-                            board: board, events: events, logger: logger)
+                            watch: board, events: events, logger: logger)
         let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health,
                                         events: events, logger: logger)
         let sync = RemoteSyncService(sync: remote, fetchSeconds: config.remote.fetchSeconds, notify: { await flow.notify($0) },
@@ -126,37 +127,25 @@ public struct Orchestrator: Sendable {
         let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, status: status, logger: logger)
             .application(onRunning: { listeningContinuation.finish() })
         OrchMetrics.bootstrap()
-        // The remote's sync stops after the instances (services stop in reverse order), so its last push holds their last merge.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: receiver), .init(service: flow), .init(service: rotator),
-                                                                          .init(service: sync)]
+        // The shutdown request ends the group gracefully: services stop in reverse order. The remote's sync stops
+        // after the instances, so its last push holds their last merge; the supervisor is last so that it stops
+        // first, and containers end before the receiver goes. Best-effort parts (the dashboard, the summary) may end
+        // or fail without stopping the rest.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ShutdownTrigger(wait: shutdown), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: receiver), .init(service: flow), .init(service: rotator), .init(service: sync),
+        ]
         if config.dashboardPort != 0 {
             let port = config.dashboardPort
             let logger = logger
             let dashboard = Dashboard(port: port, status: status, logger: logger).application(onRunning: { bound in
                 logger.info("dashboard on http://127.0.0.1:\(bound)/ (metrics at /metrics)")
             })
-            services.append(.init(service: BestEffortService(dashboard, name: "the dashboard on 127.0.0.1:\(port)", logger: logger)))
+            services.append(.bestEffort(dashboard, name: "the dashboard on 127.0.0.1:\(port)", logger: logger))
         }
-        services.append(.init(service: ProgressReporter(report: currentReport, line: progress, logger: logger)))
+        services.append(.bestEffort(ProgressReporter(report: currentReport, line: progress, logger: logger), name: "the progress summary", logger: logger))
         services.append(.init(service: supervisor))
-        // The supervisor is last so that it stops first: containers end before the receiver goes.
-        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        enum Ended { case services, shutdownRequested }
-        try await withThrowingTaskGroup(of: Ended.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return .services
-            }
-            tasks.addTask {
-                await shutdown()
-                await group.triggerGracefulShutdown()
-                return .shutdownRequested
-            }
-            // After a shutdown request, wait for the services to wind down; if they end first (an error), stop waiting for a signal.
-            for try await ended in tasks where ended == .services {
-                tasks.cancelAll()
-            }
-        }
+        try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
         withExtendedLifetime(lock) {}
     }
 

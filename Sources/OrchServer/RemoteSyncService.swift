@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import OrchCore
+import OrchFlow
 import ServiceLifecycle
 
 /// Keeps the user's remote in step with orch's target while the server runs:
@@ -110,16 +111,16 @@ public actor RemoteSyncService: Service {
         case .fastForwarded, .merged:
             status.conflict = nil
             logger.info("took in new commits of \(sync.target) from \(sync.displayURL)")
-            await events?.append("upstream-merged", instance: nil, ["target": sync.target])
+            await events?.append(.upstreamMerged, instance: nil, ["target": sync.target])
         case .conflicted(let paths, let upstream):
             if status.conflict != paths {
                 logger.warning("\(sync.displayURL)'s \(sync.target) conflicts with orch's in \(paths.joined(separator: ", ")): the manager resolves it on orch/manager")
-                await events?.append("upstream-conflict", instance: nil, ["paths": paths.joined(separator: " ")])
+                await events?.append(.upstreamConflict, instance: nil, ["paths": paths.joined(separator: " ")])
             }
             status.conflict = paths
             if notifiedUpstream != upstream {
                 notifiedUpstream = upstream
-                await notify(ManagerNotice(key: "upstream-conflict:\(upstream)", text: Self.conflictText(target: sync.target, paths: paths)))
+                await notify(ManagerNotice(.upstreamConflict(remoteTip: upstream), text: Self.conflictText(target: sync.target, paths: paths)))
             }
         }
     }
@@ -135,7 +136,7 @@ public actor RemoteSyncService: Service {
             OrchMetrics.pushes(result: "ok").increment()
             status.lastPush = RemoteSyncStatus.format(now)
             logger.info("pushed \(sync.target) (\(commit.prefix(10))) to \(sync.displayURL)")
-            await events?.append("pushed", instance: nil, ["target": sync.target, "commit": commit])
+            await events?.append(.pushed, instance: nil, ["target": sync.target, "commit": commit])
             return false
         case .rejected(let reason):
             OrchMetrics.pushes(result: "rejected").increment()

@@ -1,5 +1,4 @@
 import Foundation
-import GitKit
 import OrchCore
 
 /// What `orch status` shows, and its `--json` schema (stable: fields are only ever added):
@@ -85,32 +84,25 @@ public struct StatusReport: Codable, Sendable, Equatable {
     ///   - layout: the state directory.
     ///   - target: the target branch.
     ///   - instances: every instance.
-    /// - Throws: ``OrchError`` or ``GitError`` when the clone cannot be read.
+    /// - Throws: ``OrchError`` or git's error when the clone cannot be read.
     public static func fromState(layout: StateLayout, target: String, instances: [InstanceName]) throws -> StatusReport {
-        let repository = try Repository.open(at: layout.clone)
-        let ledger = try TaskLedger(repository: repository, target: target)
+        let state = try CloneState.read(layout: layout, target: target, instances: instances)
         let pool = Self.keptCredentials(layout: layout)
         var rows: [Instance] = []
         for instance in instances {
-            let branch = "orch/\(instance)"
-            var row = Instance(name: "\(instance)", role: instance.role, state: "unknown", branch: branch, restarts: 0)
-            if let tip = try repository.branchTip(branch) {
-                let counts = try repository.aheadBehind(tip, ledger.targetTip)
-                row.ahead = counts.ahead
-                row.behind = counts.behind
-            }
-            if case .worker(let number) = instance, let current = ledger.current(of: number), current.state == .delivered {
+            var row = Instance(name: "\(instance)", role: instance.role, state: "unknown", branch: instance.branch, restarts: 0)
+            row.ahead = state.branches[instance]?.ahead
+            row.behind = state.branches[instance]?.behind
+            if case .worker(let number) = instance, let current = state.ledger.current(of: number), current.state == .delivered {
                 row.task = current.id.description
             }
             row.credential = pool.first { $0.instance == "\(instance)" }?.file
             rows.append(row)
         }
-        var remote = RemoteSyncStatus(url: try repository.remoteURL("origin") ?? "origin")
-        if let upstream = try repository.referenceTarget("refs/remotes/origin/\(target)") {
-            (remote.ahead, remote.behind) = try repository.aheadBehind(ledger.targetTip, upstream)
-        }
+        var remote = RemoteSyncStatus(url: state.remoteURL ?? "origin")
+        (remote.ahead, remote.behind) = (state.remote?.ahead, state.remote?.behind)
         return StatusReport(server: "down", target: target, instances: rows,
-                            tasks: ledger.tasks.map { TaskRow(id: $0.id.description, worker: $0.worker, text: $0.text, state: $0.state.rawValue) },
+                            tasks: state.ledger.tasks.map { TaskRow(id: $0.id.description, worker: $0.worker, text: $0.text, state: $0.state.rawValue) },
                             credentials: pool, remote: remote)
     }
 
@@ -156,7 +148,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
     }
 
     static func keptCredentials(layout: StateLayout) -> [Credential] {
-        guard let data = FileManager.default.contents(atPath: layout.run + "/credentials.json") else { return [] }
+        guard let data = FileManager.default.contents(atPath: layout.credentialState) else { return [] }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         guard let entries = try? decoder.decode([String: CredentialPool.Entry].self, from: data) else { return [] }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GitKit
 import OrchCore
 
 struct Init: ParsableCommand {
@@ -34,8 +33,7 @@ struct Init: ParsableCommand {
     }
 
     func run() throws {
-        let repository = try? Repository.open(at: FileManager.default.currentDirectoryPath)
-        let repositoryPath = repository?.workingDirectory.map { String($0.dropLast()) }
+        let repositoryPath = (try? ProjectRepository(path: FileManager.default.currentDirectoryPath))?.workingDirectory
         let initializer = try ProjectInit(
             configDirectory: config, repositoryPath: repositoryPath,
             repositoryURL: repositoryURL ?? repositoryPath ?? "https://example.com/your/repo.git",

@@ -23,13 +23,13 @@ struct Logs: AsyncParsableCommand {
 
     func run() async throws {
         let layout = try location.resolve().layout
-        let events = layout.logs + "/events.jsonl"
+        let events = layout.events
         guard FileManager.default.fileExists(atPath: events) else {
             throw OrchError.usage("no event log at \(events): has orch serve run with this state directory?")
         }
         var eventOffset = printEvents(from: events, offset: 0)
         var paneOffset: UInt64 = 0
-        let pane = instance.map { layout.logs + "/\($0).log" }
+        let pane = instance.flatMap { InstanceName($0) }.map(layout.paneLog)
         if let pane {
             print("--- \(pane)")
             paneOffset = copy(pane, from: 0)

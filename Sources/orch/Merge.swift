@@ -28,7 +28,7 @@ struct Merge: ParsableCommand {
         let repo = try repository.open()
         let names = all ? try BranchMerge.workerBranches(in: repo) : branches.map(BranchMerge.branchName(for:))
         let merge = BranchMerge(target: repository.branch)
-        var conflicted = false
+        var conflicted: [String] = []
         for branch in names {
             switch try merge.merge(branch, in: repo) {
             case .upToDate:
@@ -38,12 +38,13 @@ struct Merge: ParsableCommand {
             case .merged(let commit, let ticked):
                 print("\(branch): merged into \(merge.target) as \(commit.hex.prefix(12))\(Self.describe(ticked))")
             case .conflicted(let conflicts):
-                conflicted = true
+                conflicted += conflicts.map(\.path)
                 FileHandle.standardError.write(Data("orch: \(branch) conflicts with \(merge.target), which is unchanged; conflicted paths:\n".utf8))
                 for conflict in conflicts { print(conflict.path) }
             }
         }
-        if conflicted { throw ExitCode(OrchError.Code.conflict.rawValue) }
+        // The paths are printed already: only the exit code is left to say.
+        if !conflicted.isEmpty { throw ExitCode(OrchError.Code.conflict(paths: conflicted).exitCode) }
     }
 
     static func describe(_ ticked: [TaskID]) -> String {

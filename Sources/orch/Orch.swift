@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GitKit
 import OrchCore
 import OrchRuntime
 
@@ -23,12 +22,10 @@ struct Orch: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as OrchError {
+        } catch let error where OrchError(presenting: error) != nil {
+            let error = OrchError(presenting: error)!
             FileHandle.standardError.write(Data("orch: \(error.message)\n".utf8))
-            Foundation.exit(error.code.rawValue)
-        } catch let error as GitError {
-            FileHandle.standardError.write(Data("orch: \(error)\n".utf8))
-            Foundation.exit(1)
+            Foundation.exit(error.code.exitCode)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

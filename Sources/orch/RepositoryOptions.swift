@@ -1,5 +1,4 @@
 import ArgumentParser
-import GitKit
 import OrchCore
 
 /// `--repo` and `--branch`, shared by the commands that change the target branch.
@@ -11,11 +10,7 @@ struct RepositoryOptions: ParsableArguments {
     var branch: String = "main"
 
     /// Opens the repository, naming the path when there is none.
-    func open() throws -> Repository {
-        do {
-            return try Repository.open(at: repositoryPath)
-        } catch let error as GitError where error.code == .notFound {
-            throw OrchError.usage("no git repository at \(repositoryPath) (--repo)")
-        }
+    func open() throws -> ProjectRepository {
+        try ProjectRepository(path: repositoryPath)
     }
 }

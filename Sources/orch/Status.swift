@@ -33,7 +33,7 @@ struct Status: AsyncParsableCommand {
     private func load() async throws -> StatusReport {
         let fromState = location.config != nil || location.state != nil
         let resolved = fromState ? try location.resolve() : nil
-        guard let socket = resolved.map({ $0.layout.run + "/orch.sock" }) ?? ProcessInfo.processInfo.environment["ORCH_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let socket = resolved.map({ $0.layout.socket }) ?? ProcessInfo.processInfo.environment["ORCH_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw ValidationError("give --config or --state (outside a container orch serve started)")
         }
         if case .reply(200, let body) = await HookClient(socketPath: socket, token: "", timeout: .seconds(1)).get("/status"),
@@ -44,7 +44,7 @@ struct Status: AsyncParsableCommand {
             throw OrchError.failure("no orch server answers at \(socket)")
         }
         let instances = workerCount.map { InstanceName.all(workerCount: $0) }
-            ?? ((try? FileManager.default.contentsOfDirectory(atPath: layout.root + "/worktrees")) ?? []).compactMap(InstanceName.init).sorted()
+            ?? ((try? FileManager.default.contentsOfDirectory(atPath: layout.worktrees)) ?? []).compactMap { InstanceName($0) }.sorted()
         guard FileManager.default.fileExists(atPath: layout.clone) else {
             throw OrchError.usage("no orch state in \(layout.root) (no repo.git)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchCore
+import OrchFlow
 @testable import OrchServer
 import Testing
 import TestSupport

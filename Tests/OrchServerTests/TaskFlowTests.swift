@@ -4,6 +4,7 @@ import Logging
 import OrchCore
 import Testing
 import TestSupport
+@testable import OrchFlow
 @testable import OrchServer
 
 /// The task flow against real repositories and worktrees, with the panes
@@ -32,7 +33,7 @@ import TestSupport
             policy.reminders = reminders
             policy.confirmSeconds = 5
             let panes = panes
-            return TaskFlow(repository: layout.clone, target: "main", workerCount: 2, layout: layout, policy: policy,
+            return TaskFlow(configuration: .init(target: "main", workerCount: 2, layout: layout, policy: policy),
                             typer: { instance, text in await panes.add(instance, text) }, events: nil, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         }
 

@@ -1,13 +1,12 @@
 import Foundation
-import OrchCore
 
 /// The server's record of what happened, one JSON object per line in
 /// `<state>/logs/events.jsonl`: hook events (their ids and kinds only),
 /// restarts and their reasons, failures. Never a prompt, a reply or a secret.
 ///
 /// ```swift
-/// let log = try EventLog(file: layout.logs + "/events.jsonl")
-/// await log.append("restart", instance: .worker(2), ["reason": "container exited with status 137"])
+/// let log = try EventLog(file: layout.events)
+/// await log.append(.restart, instance: .worker(2), ["reason": "container exited with status 137"])
 /// ```
 public actor EventLog {
     private let handle: FileHandle
@@ -33,13 +32,10 @@ public actor EventLog {
 
     /// Appends one entry.
     /// - Parameters:
-    ///   - kind: what happened: a hook event's name, `restart`, `failed` …
-    ///   - instance: who it concerns.
     ///   - details: short strings; never secrets.
-    ///   - time: when.
-    public func append(_ kind: String, instance: InstanceName?, _ details: [String: String] = [:], time: Date = Date()) {
+    public func append(_ kind: EventKind, instance: InstanceName?, _ details: [String: String] = [:], time: Date = Date()) {
         var entry = details
-        entry["event"] = kind
+        entry["event"] = kind.rawValue
         if let instance { entry["instance"] = "\(instance)" }
         entry["time"] = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(time)
         guard var data = try? encoder.encode(entry) else { return }
@@ -52,12 +48,13 @@ public actor EventLog {
     /// - Parameters:
     ///   - file: the log file.
     ///   - kinds: the entries that count.
-    public static func lastEntries(in file: String, among kinds: Set<String>) -> [String: String] {
+    public static func lastEntries(in file: String, among kinds: Set<EventKind>) -> [InstanceName: EventKind] {
         guard let data = FileManager.default.contents(atPath: file) else { return [:] }
-        var last: [String: String] = [:]
+        var last: [InstanceName: EventKind] = [:]
         for line in data.split(separator: 0x0A) {
             guard let entry = try? JSONDecoder().decode([String: String].self, from: Data(line)),
-                  let kind = entry["event"], kinds.contains(kind), let instance = entry["instance"] else { continue }
+                  let kind = entry["event"].map({ EventKind(rawValue: $0) }), kinds.contains(kind),
+                  let instance = entry["instance"].flatMap({ InstanceName($0) }) else { continue }
             last[instance] = kind
         }
         return last

@@ -1,32 +1,10 @@
 import Foundation
-import OrchCore
-
-/// Something the manager must hear about: a task done (merge it), failed, a
-/// conflict, a resolved conflict, a worker idle with an empty queue.
-///
-/// Its `key` is derived from git state (`done:T-0007`,
-/// `idle:worker-2:after:T-0009`), so a restarted server that finds the same
-/// state makes the same notice, and ``NoticeRecord`` keeps it from being sent twice.
-public struct ManagerNotice: Sendable, Equatable {
-    /// Identifies the notice across server restarts.
-    public let key: String
-    /// One line for the manager.
-    public let text: String
-
-    /// - Parameters:
-    ///   - key: the stable key.
-    ///   - text: one line.
-    public init(key: String, text: String) {
-        self.key = key
-        self.text = text
-    }
-}
 
 /// The keys of the notices the manager has received, kept in
 /// `<state>/run/notices.json` so that each is delivered exactly once, across restarts too.
 ///
 /// ```swift
-/// var record = NoticeRecord(file: layout.run + "/notices.json")
+/// var record = NoticeRecord(file: layout.notices)
 /// if !record.contains(notice.key) { … deliver …; try record.insert([notice.key]) }
 /// ```
 public struct NoticeRecord: Sendable {

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import OrchCore
+
+/// Keeps every worker busy: a worker's Stop with its task done gets the next
+/// queued task as the hook's `block` reason, after its branch took in the
+/// target while it is quiescent (a conflict becomes part of the instruction);
+/// with the task not done it gets a reminder, up to `reminders` times, then the
+/// task fails. With nothing queued the stop is allowed and the worker is idle,
+/// and an idle worker gets a task assigned later typed into its pane.
+struct WorkerDispatcher {
+    /// What the dispatcher knows of one worker between hook events.
+    struct WorkerState {
+        /// It stopped and nothing was handed to it since.
+        var idle = false
+        /// Reminders given per task.
+        var reminders: [TaskID: Int] = [:]
+        /// An instruction typed into its pane, until confirmed.
+        var delivery: PaneDelivery
+        /// The target tip its branch conflicted with when last brought up to date.
+        var conflictedAt: CommitID?
+        /// Stops in a row with its branch still conflicting with the target.
+        var conflictReminders = 0
+    }
+
+    let target: String
+    let policy: TaskFlow.Policy
+    let workspace: TaskWorkspace
+    let logger: Logger
+    private var workers: [Int: WorkerState] = [:]
+
+    init(workerCount: Int, target: String, policy: TaskFlow.Policy, workspace: TaskWorkspace, logger: Logger) {
+        self.target = target
+        self.policy = policy
+        self.workspace = workspace
+        self.logger = logger
+        for worker in 1...max(workerCount, 1) where worker <= workerCount {
+            workers[worker] = WorkerState(delivery: PaneDelivery(confirmSeconds: policy.confirmSeconds))
+        }
+    }
+
+    /// Every worker's number, in order.
+    var numbers: [Int] { workers.keys.sorted() }
+
+    func isIdle(_ worker: Int) -> Bool { workers[worker]?.idle ?? false }
+
+    mutating func becameIdle(_ worker: Int) { workers[worker]?.idle = true }
+
+    /// A worker's Stop hook, with the ledger as it stands: the next task, a reminder, or nothing (idle).
+    mutating func stopped(_ worker: Int, ledger read: TaskLedger, inbox: inout ManagerInbox, _ step: inout FlowStep) throws {
+        guard workers[worker] != nil else { return }
+        workers[worker]!.delivery.forget()
+        workers[worker]!.idle = false
+        var ledger = read
+        let branch = InstanceName.worker(worker).branch
+        if let current = ledger.current(of: worker), current.state == .delivered {
+            let count = workers[worker]!.reminders[current.id, default: 0] + 1
+            if count <= policy.reminders {
+                workers[worker]!.reminders[current.id] = count
+                step.record(.reminder, .worker(worker), ["task": current.id.description, "count": String(count)])
+                step.reply = .block(Instructions.reminder(current, branch: branch, count: count, of: policy.reminders))
+                return
+            }
+            try fail(current, reason: "\(InstanceName.worker(worker)) stopped \(count) times without committing it", &step)
+            ledger = try workspace.ledger()
+        }
+        let synced = syncBranch(worker, ledger: ledger, inbox: &inbox)
+        if let next = ledger.current(of: worker) {
+            deliver(next.id, at: ledger.targetTip, &step)
+            workers[worker]!.conflictReminders = 0
+            step.record(.delivered, .worker(worker), ["task": next.id.description, "by": "stop-hook"])
+            step.reply = .block(Instructions.taskInstruction(next, branch: branch, target: target, sync: synced, resumed: next.state == .delivered))
+            return
+        }
+        if let instruction = Instructions.syncInstruction(synced, branch: branch, target: target) {
+            workers[worker]!.conflictReminders += 1
+            if workers[worker]!.conflictReminders <= policy.reminders {
+                step.record(.syncReminder, .worker(worker), ["outcome": Instructions.describe(synced), "count": String(workers[worker]!.conflictReminders)])
+                step.reply = .block(Instructions.syncFirst(instruction))
+                return
+            }
+        } else {
+            workers[worker]!.conflictReminders = 0
+        }
+        workers[worker]!.idle = true
+        inbox.queue(ManagerNotice(.idle(worker: worker, after: ledger.tasks(of: worker).last?.id), text: Instructions.idle(worker)))
+        step.record(.idle, .worker(worker))
+    }
+
+    /// A prompt the worker submitted: it is busy, and a typed task it confirms is delivered.
+    mutating func promptSubmitted(_ worker: Int, prompt: String, _ step: inout FlowStep) {
+        guard workers[worker] != nil else { return }
+        workers[worker]!.idle = false
+        guard let typed = workers[worker]!.delivery.confirm(by: prompt), let task = typed.task else { return }
+        if let tip = try? workspace.tip(of: target) { deliver(task, at: tip, &step) }
+        step.record(.delivered, .worker(worker), ["task": task.description, "by": "pane", "attempts": String(typed.attempts)])
+    }
+
+    /// An idle worker that is up: types its next task (or the merge it must do first), or types an unconfirmed one again.
+    mutating func poll(_ worker: Int, ledger: TaskLedger, now: Date, sighting: InstanceSighting, inbox: inout ManagerInbox, _ step: inout FlowStep) {
+        guard workers[worker]?.idle == true, sighting.isRunning(.worker(worker)) else { return }
+        let name = InstanceName.worker(worker)
+        if workers[worker]!.delivery.typed != nil {
+            switch workers[worker]!.delivery.retry(now: now, heard: sighting.heard[name]) {
+            case .wait: break
+            case .heardFrom: workers[worker]!.idle = false
+            case .typeAgain(let typed):
+                logger.warning("\(name) did not confirm its instruction in \(Int(policy.confirmSeconds)) s; typing it again (attempt \(typed.attempts))")
+                step.effects.append(.type(typed.text, into: name))
+            }
+            return
+        }
+        if let next = ledger.current(of: worker) {
+            let synced = syncBranch(worker, ledger: ledger, inbox: &inbox)
+            let text = Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered, oneLine: true)
+            step.effects.append(.type(workers[worker]!.delivery.start(text, marker: next.id.trailer, task: next.id, now: now), into: name))
+        } else if workspace.lastSync(of: worker) != ledger.targetTip {
+            let synced = syncBranch(worker, ledger: ledger, inbox: &inbox)
+            if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
+                let text = workers[worker]!.delivery.start(Instructions.syncFirst(instruction), marker: Instructions.syncMarker, now: now)
+                step.effects.append(.type(text, into: name))
+            }
+        }
+    }
+
+    private func deliver(_ task: TaskID, at tip: CommitID, _ step: inout FlowStep) {
+        workspace.noteDelivered(task)
+        step.effects.append(.markDelivered(task, at: tip))
+    }
+
+    private func fail(_ task: TaskLedger.Task, reason: String, _ step: inout FlowStep) throws {
+        let tip = try workspace.tip(of: InstanceName.worker(task.worker).branch) ?? workspace.tip(of: target)!
+        workspace.noteFailed(task.id)
+        logger.error("\(task.id) failed: \(reason)")
+        step.effects.append(.markFailed(task.id, at: tip, worker: task.worker, reason: reason))
+    }
+
+    /// Brings an idle or stopping worker's branch up to date with the target; tells the manager of conflicts and their resolution.
+    private mutating func syncBranch(_ worker: Int, ledger: TaskLedger, inbox: inout ManagerInbox) -> WorkerBranchSync.Outcome {
+        let outcome: WorkerBranchSync.Outcome
+        do {
+            outcome = try workspace.updateBranch(of: worker, toTarget: ledger.targetTip)
+        } catch {
+            logger.error("cannot bring \(InstanceName.worker(worker).branch) up to date with \(target): \(error)")
+            return .upToDate
+        }
+        switch outcome {
+        case .conflicted(let paths):
+            if workers[worker]!.conflictedAt == nil {
+                FlowMetrics.conflicts.increment()
+                inbox.queue(ManagerNotice(.conflict(worker: worker, targetTip: ledger.targetTip.description), text: Instructions.conflict(worker, target: target, paths: paths)))
+            }
+            workers[worker]!.conflictedAt = ledger.targetTip
+        case .upToDate, .updated:
+            if let conflicted = workers[worker]!.conflictedAt {
+                workers[worker]!.conflictedAt = nil
+                inbox.queue(ManagerNotice(.resolved(worker: worker, conflictedAt: conflicted.description), text: Instructions.resolved(worker, target: target)))
+            }
+        case .blockedByLocalChanges:
+            break
+        }
+        return outcome
+    }
+}

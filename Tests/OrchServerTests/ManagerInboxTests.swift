@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import OrchCore
+import Testing
+import TestSupport
+@testable import OrchFlow
+@testable import OrchServer
+
+/// The manager's inbox: notices queued once, handed over by its Stop hook or
+/// typed into its pane when it is idle, each recorded so a restart does not repeat it.
+@Suite struct ManagerInboxTests {
+    let setup: TaskFlowUnitTests.Setup
+    let flow: TaskFlow
+
+    init() throws {
+        setup = try TaskFlowUnitTests.Setup()
+        flow = setup.flow()
+    }
+
+    @Test func noticesGoOutByTheStopHookOnceInOrderAndAreRecorded() async throws {
+        await flow.notify(ManagerNotice(.upstreamConflict(remoteTip: "abc"), text: "first"))
+        await flow.notify(ManagerNotice(.paused(.worker(1), until: 7), text: "second"))
+        await flow.notify(ManagerNotice(.upstreamConflict(remoteTip: "abc"), text: "first again"))
+        let reply = try #require(TaskFlowUnitTests.reason(await flow.managerStopped()))
+        #expect(reply.contains("first") && reply.contains("second") && !reply.contains("first again"))
+        #expect(reply.range(of: "first")!.lowerBound < reply.range(of: "second")!.lowerBound)
+        #expect(await flow.managerStopped() == .none)
+        #expect(NoticeRecord(file: setup.layout.notices).contains("upstream-conflict:abc"))
+        #expect(NoticeRecord(file: setup.layout.notices).contains("paused:worker-1:7"))
+
+        let restarted = setup.flow()
+        await restarted.notify(ManagerNotice(.upstreamConflict(remoteTip: "abc"), text: "first"))
+        #expect(await restarted.managerStopped() == .none, "a notice delivered before a restart is not sent again")
+    }
+
+    @Test func anIdleManagerGetsNoticesTypedConfirmedByItsPromptElseTypedAgainUpToALimit() async throws {
+        #expect(await flow.managerStopped() == .none, "nothing pending: it is idle")
+        await flow.notify(ManagerNotice(.done(TaskID(3)), text: "T-0003 is done"))
+        await flow.poll(now: Date())
+        var typed = await setup.panes.texts(.manager)
+        #expect(typed.count == 1 && typed[0].hasPrefix("[orch] ") && typed[0].contains("T-0003 is done"), "\(typed)")
+        await flow.poll(now: Date().addingTimeInterval(1))
+        #expect(await setup.panes.texts(.manager).count == 1, "not typed again before confirmSeconds")
+        for attempt in 2...6 { await flow.poll(now: Date().addingTimeInterval(Double(attempt) * 10)) }
+        typed = await setup.panes.texts(.manager)
+        #expect(typed.count == PaneDelivery.maximumAttempts, "typed again after each wait, \(PaneDelivery.maximumAttempts) times at most")
+        await flow.promptSubmitted(.manager, prompt: typed[0])
+        #expect(NoticeRecord(file: setup.layout.notices).contains("done:T-0003"))
+        #expect(await flow.managerStopped() == .none, "delivered through the pane: not again by the hook")
+    }
+
+    @Test func aPromptOfItsOwnMakesTheManagerBusyAndNothingIsTyped() async throws {
+        _ = await flow.managerStopped()
+        await flow.promptSubmitted(.manager, prompt: "a person typed this")
+        await flow.notify(ManagerNotice(.failed(TaskID(2)), text: "T-0002 failed"))
+        await flow.poll(now: Date())
+        #expect(await setup.panes.texts(.manager).isEmpty)
+        let reply = try #require(TaskFlowUnitTests.reason(await flow.managerStopped()))
+        #expect(reply.contains("T-0002 failed"))
+    }
+}
