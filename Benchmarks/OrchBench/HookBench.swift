@@ -22,7 +22,7 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let board = InstanceBoard(instances: workspace.instances)
     let events = try EventLog(file: layout.events)
     let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout), typer: { _, _ in }, events: events, logger: logger)
-    let timed = TimedHandler(inner: Coordinator(board: board, layout: layout, flow: flow, logger: logger))
+    let timed = TimedHandler(inner: HookRouter(board: board, layout: layout, flow: flow, logger: logger))
     let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
     let socket = layout.socket
     let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
@@ -81,10 +81,10 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
 
 /// Times the handler it wraps.
 actor TimedHandler: HookHandler {
-    let inner: Coordinator
+    let inner: HookRouter
     var durations: [Double] = []
 
-    init(inner: Coordinator) { self.inner = inner }
+    init(inner: HookRouter) { self.inner = inner }
 
     func handle(_ event: HookEvent) async -> HookReply {
         let start = DispatchTime.now().uptimeNanoseconds

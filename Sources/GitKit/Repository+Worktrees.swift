@@ -17,19 +17,7 @@ extension Repository {
         let operation = "add worktree \(name) at \(path)"
         let fileManager = FileManager.default
         let adminDirectory = (commonDirectory as NSString).appendingPathComponent("worktrees/\(name)")
-        if fileManager.fileExists(atPath: adminDirectory) {
-            throw GitError(code: .exists, message: "a worktree named \(name) exists", operation: operation)
-        }
-        if let contents = try? fileManager.contentsOfDirectory(atPath: path) {
-            guard contents.isEmpty else {
-                throw GitError(code: .pathExists, message: "\(path) exists and is not empty", operation: operation)
-            }
-            // libgit2 refuses an existing directory, even an empty one.
-            try fileManager.removeItem(atPath: path)
-        } else if fileManager.fileExists(atPath: path) {
-            throw GitError(code: .pathExists, message: "\(path) exists and is not a directory", operation: operation)
-        }
-        try fileManager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try clearPlace(forWorktree: name, at: path, adminDirectory: adminDirectory, operation: operation)
 
         let branchName: String
         var createdBranchAt: ObjectID?
@@ -75,6 +63,24 @@ extension Repository {
             throw error
         }
         return Worktree(name: name, path: path, branch: branchName, isValid: true, isLocked: false)
+    }
+
+    /// Checks that neither the worktree's name nor its path is taken, and makes room at the path.
+    private func clearPlace(forWorktree name: String, at path: String, adminDirectory: String, operation: String) throws {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: adminDirectory) {
+            throw GitError(code: .exists, message: "a worktree named \(name) exists", operation: operation)
+        }
+        if let contents = try? fileManager.contentsOfDirectory(atPath: path) {
+            guard contents.isEmpty else {
+                throw GitError(code: .pathExists, message: "\(path) exists and is not empty", operation: operation)
+            }
+            // libgit2 refuses an existing directory, even an empty one.
+            try fileManager.removeItem(atPath: path)
+        } else if fileManager.fileExists(atPath: path) {
+            throw GitError(code: .pathExists, message: "\(path) exists and is not a directory", operation: operation)
+        }
+        try fileManager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     }
 
     /// The linked worktrees of the repository.

@@ -7,11 +7,20 @@ import Dispatch
 /// one piece at a time, in the order it was handed in, which also makes a
 /// queue the owner of whatever non-`Sendable` state its work touches.
 ///
+/// Two ways in: ``run(_:)-(()->Value)`` for one piece of work, or an actor
+/// whose executor is the queue, for state that blocking work keeps between
+/// calls (the task flow): its methods then run on the queue with no extra hop.
+///
 /// ```swift
 /// let git = BlockingQueue(label: "orch.flow")
 /// let ledger = try await git.run { try workspace.ledger() }
+///
+/// actor Flow {
+///     let queue = BlockingQueue(label: "orch.flow")
+///     nonisolated var unownedExecutor: UnownedSerialExecutor { queue.asUnownedSerialExecutor() }
+/// }
 /// ```
-public final class BlockingQueue: Sendable {
+public final class BlockingQueue: SerialExecutor, Sendable {
     private let queue: DispatchQueue
 
     /// - Parameters:
@@ -32,5 +41,15 @@ public final class BlockingQueue: Sendable {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: work()) }
         }
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedSerialExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
     }
 }

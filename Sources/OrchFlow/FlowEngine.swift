@@ -2,12 +2,12 @@ import Foundation
 import Logging
 import OrchCore
 
-/// The task flow's state and decisions, owned by one ``BlockingQueue``: every
-/// hook event and every poll is one piece of work there, so each decision sees
-/// the state the one before left (no interleaving at an `await`), and the git
-/// reads and merges it needs run off the cooperative pool. The log entries and
-/// marks a decision calls for are chained, in decision order, to be written
-/// after the reply; what to type into panes goes back to ``TaskFlow``.
+/// The task flow's state and decisions, used only by ``TaskFlow``, whose
+/// executor is a ``BlockingQueue``: every hook event and every poll is one
+/// synchronous decision there, so each sees the state the one before left,
+/// and the git reads and merges it needs run off the cooperative pool. The log
+/// entries and marks a decision calls for are chained, in decision order, to
+/// be written after the reply; what to type into panes goes back to the flow.
 final class FlowEngine: @unchecked Sendable {
     let workspace: TaskWorkspace
     let layout: StateLayout

@@ -14,8 +14,9 @@ import ServiceLifecycle
 /// - Notices for the manager are queued and delivered through its Stop hook,
 ///   or typed into its pane when it is idle, each exactly once (``ManagerInbox``).
 ///
-/// The decisions are made one at a time on a queue of their own (``FlowEngine``),
-/// off the cooperative pool; this actor waits for them, then types what they say.
+/// The actor runs on a ``BlockingQueue`` of its own, off the cooperative pool:
+/// its decisions (``FlowEngine``) read and merge in git, and each is made
+/// whole between two `await`s, so it sees the state the one before left.
 ///
 /// ```swift
 /// let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout),
@@ -62,6 +63,8 @@ public actor TaskFlow: Service {
     private let engine: FlowEngine
     private let queue = BlockingQueue(label: "orch.task-flow")
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { queue.asUnownedSerialExecutor() }
+
     /// - Parameters:
     ///   - typer: types a line into an instance's pane and presses Enter.
     ///   - watch: the instances' health (nothing is typed into one that is down) and which were adopted;
@@ -89,39 +92,33 @@ public actor TaskFlow: Service {
 
     /// A worker's Stop hook: the next task, a reminder, or nothing (idle).
     public func workerStopped(_ worker: Int) async -> HookReply {
-        let engine = engine
-        return await queue.run { engine.workerStopped(worker) }.reply
+        engine.workerStopped(worker).reply
     }
 
     /// The manager's Stop hook: the pending notices, or nothing (idle).
     public func managerStopped() async -> HookReply {
-        let engine = engine
-        return await queue.run { engine.managerStopped() }.reply
+        engine.managerStopped().reply
     }
 
     /// A UserPromptSubmit hook: confirms a typed instruction; the instance is busy.
     public func promptSubmitted(_ instance: InstanceName, prompt: String) async {
-        let engine = engine
-        _ = await queue.run { engine.promptSubmitted(instance, prompt: prompt) }
+        _ = engine.promptSubmitted(instance, prompt: prompt)
     }
 
     /// Queues a notice for the manager (delivered once, like the flow's own).
     public func notify(_ notice: ManagerNotice) async {
-        let engine = engine
-        await queue.run { engine.notify(notice) }
+        engine.notify(notice)
     }
 
     /// An instance stopped outside a Stop hook (an API error) or says it waits for input: it is idle.
     public func becameIdle(_ instance: InstanceName) async {
-        let engine = engine
-        await queue.run { engine.becameIdle(instance) }
+        engine.becameIdle(instance)
     }
 
     /// One look at the target and the idle instances (``run()`` does this every `pollSeconds`).
     public func poll(now: Date) async {
         let sighting = await watch?.sighting() ?? .everyoneUp
-        let engine = engine
-        let step = await queue.run { engine.poll(now: now, sighting: sighting) }
+        let step = engine.poll(now: now, sighting: sighting)
         for case .type(let text, let instance) in step.effects {
             do {
                 try await typer(instance, text)
@@ -133,7 +130,6 @@ public actor TaskFlow: Service {
 
     /// Waits until the records written after replies are in git and the log.
     public func settle() async {
-        let engine = engine
-        await queue.run { engine.lastWrite }?.value
+        await engine.lastWrite?.value
     }
 }

@@ -53,3 +53,37 @@ extension Fleet {
         }
     }
 }
+
+extension Fleet.Configuration {
+    /// The compose service that runs one instance.
+    func service(for instance: InstanceName, home: InstanceHome, layout: StateLayout, project: String) -> ComposeFile.Service {
+        // Defaults a fleet wants, which the config's `env` may override: no telemetry or update
+        // checks (they cost each client's start-up a second of CPU), and a Stop hook that may
+        // hand a worker task after task without the client's cap of 8 consecutive blocks ending the turn.
+        // Commits name the instance that wrote them; the config's `env` may still override.
+        var environment = Fleet.defaultEnvironment.merging(GitIdentity.environment(for: instance, base: identity)) { $1 }
+            .merging(self.environment) { $1 }
+        environment["HOME"] = home.path
+        environment["ORCH_ROLE"] = instance.role
+        environment["ORCH_INSTANCE"] = "\(instance)"
+        environment["TOTAL_WORKERS"] = String(workerCount)
+        if let number = instance.workerNumber { environment["WORKER_ID"] = String(number) }
+        environment["DISABLE_AUTOUPDATER"] = "1"
+        // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
+        if getuid() == 0 { environment["IS_SANDBOX"] = "1" }
+        // The settings hold orch's hooks: read-only over the writable HOME, so an instance cannot unhook itself.
+        var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path),
+                                           .init(home.settingsFile, readOnly: true)]
+        if let hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
+        if let orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
+        if let server, let token = server.tokens[instance] {
+            environment["ORCH_SOCKET"] = server.socketPath
+            environment["ORCH_TOKEN"] = token
+            mounts.append(.init((server.socketPath as NSString).deletingLastPathComponent))
+        }
+        return ComposeFile.Service(
+            name: "\(instance)", containerName: "\(project)-\(instance)", image: image, user: "\(getuid()):\(getgid())",
+            workingDirectory: layout.worktree(instance), environment: environment, mounts: mounts, network: network,
+            cpus: resources?.cpus, memory: resources?.memory, command: ["sh", "-c", InstanceHome.containerCommand])
+    }
+}

@@ -59,35 +59,7 @@ public struct Fleet: Sendable {
                 try home.write(credential: credential, prompt: prompt)
                 try home.prepareStart(resuming: home.lastSessionID(), prompt: configuration.resumePrompt)
             }
-            // Defaults a fleet wants, which the config's `env` may override: no telemetry or update
-            // checks (they cost each client's start-up a second of CPU), and a Stop hook that may
-            // hand a worker task after task without the client's cap of 8 consecutive blocks ending the turn.
-            // Commits name the instance that wrote them; the config's `env` may still override.
-            var environment = Self.defaultEnvironment.merging(GitIdentity.environment(for: instance, base: configuration.identity)) { $1 }
-                .merging(configuration.environment) { $1 }
-            environment["HOME"] = home.path
-            environment["ORCH_ROLE"] = instance.role
-            environment["ORCH_INSTANCE"] = "\(instance)"
-            environment["TOTAL_WORKERS"] = String(configuration.workerCount)
-            if case .worker(let number) = instance { environment["WORKER_ID"] = String(number) }
-            environment["DISABLE_AUTOUPDATER"] = "1"
-            // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
-            if getuid() == 0 { environment["IS_SANDBOX"] = "1" }
-            // The settings hold orch's hooks: read-only over the writable HOME, so an instance cannot unhook itself.
-            var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path),
-                                               .init(home.settingsFile, readOnly: true)]
-            if let hooksDirectory = configuration.hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
-            if let orchBinary = configuration.orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
-            if let server = configuration.server, let token = server.tokens[instance] {
-                environment["ORCH_SOCKET"] = server.socketPath
-                environment["ORCH_TOKEN"] = token
-                mounts.append(.init((server.socketPath as NSString).deletingLastPathComponent))
-            }
-            services.append(.init(
-                name: "\(instance)", containerName: "\(project)-\(instance)", image: configuration.image, user: "\(getuid()):\(getgid())", workingDirectory: layout.worktree(instance),
-                environment: environment, mounts: mounts, network: configuration.network,
-                cpus: configuration.resources?.cpus, memory: configuration.resources?.memory,
-                command: ["sh", "-c", InstanceHome.containerCommand]))
+            services.append(configuration.service(for: instance, home: home, layout: layout, project: project))
         }
         let composeFile = layout.composeFile
         guard FileManager.default.createFile(atPath: composeFile, contents: Data(ComposeFile(services: services).rendered().utf8), attributes: [.posixPermissions: 0o600]) else {

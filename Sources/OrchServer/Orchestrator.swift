@@ -91,17 +91,7 @@ public struct Orchestrator: Sendable {
         let endpoint = ServerEndpoint(socketPath: socketPath, tokens: Dictionary(uniqueKeysWithValues: workspace.instances.compactMap { instance in
             tokens.token(for: instance).map { (instance, $0) }
         }))
-        let templatesPath = templates.path
-        let hooks = URL(fileURLWithPath: templatesPath).deletingLastPathComponent().appendingPathComponent("hooks").path
-        let launchFleet: @Sendable () async throws -> any InstanceProcesses = { [self] in
-            // Hooks fired before the socket listens would fail open and be lost.
-            for await _ in listening {}
-            try Task.checkCancellation()
-            let configuration = Fleet.Configuration(
-                config: config, credentials: assigned, prompts: try templates.rolePrompts(for: workspace, workerCount: config.workerCount),
-                hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil, orchBinary: Self.runningExecutable(), server: endpoint)
-            return try await Fleet.launch(configuration, workspace: workspace, engine: engine)
-        }
+        let launchFleet = fleetLauncher(credentials: assigned, server: endpoint, listening: listening)
         let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
         let flow = TaskFlow(configuration: .init(target: workspace.target, workerCount: config.workerCount, layout: layout),
                             typer: { instance, text in try await supervisor.type(text, into: instance) },
@@ -110,21 +100,9 @@ public struct Orchestrator: Sendable {
                                         events: events, logger: logger)
         let sync = RemoteSyncService(sync: remote, fetchSeconds: config.remote.fetchSeconds, notify: { await flow.notify($0) },
                                      events: events, logger: logger)
-        let coordinator = Coordinator(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
-        let (layout, target, instances) = (layout, workspace.target, workspace.instances)
-        let currentReport: @Sendable () async -> StatusReport? = {
-            guard var report = try? StatusReport.fromState(layout: layout, target: target, instances: instances) else { return nil }
-            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot, remote: await sync.snapshot())
-            OrchMetrics.update(from: report)
-            return report
-        }
-        let status: @Sendable () async -> Data = {
-            guard let report = await currentReport() else { return Data(#"{"error": "cannot read the task state"}"#.utf8) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return (try? encoder.encode(report)) ?? Data()
-        }
-        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: coordinator, events: events, status: status, logger: logger)
+        let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
+        let (currentReport, status) = statusSources(board: board, rotator: rotator, sync: sync)
+        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: router, events: events, status: status, logger: logger)
             .application(onRunning: { listeningContinuation.finish() })
         OrchMetrics.bootstrap()
         // The shutdown request ends the group gracefully: services stop in reverse order. The remote's sync stops
@@ -147,11 +125,5 @@ public struct Orchestrator: Sendable {
         services.append(.init(service: supervisor))
         try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
         withExtendedLifetime(lock) {}
-    }
-
-    /// This process's executable, mounted into the containers as `/usr/local/bin/orch`.
-    static func runningExecutable() -> String? {
-        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        return path
     }
 }

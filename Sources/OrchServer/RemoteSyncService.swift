@@ -23,7 +23,7 @@ public actor RemoteSyncService: Service {
     /// One operation on the network at a time: pushes and fetches of one remote are serial.
     private let network = DispatchQueue(label: "orch.remote-sync")
     private let running = RunningCount()
-    private let local = DispatchQueue(label: "orch.remote-sync.local")
+    private let local = BlockingQueue(label: "orch.remote-sync.local")
     private var status: RemoteSyncStatus
     private var pushedTip: String?
     private var countedTip: String?
@@ -200,9 +200,7 @@ public actor RemoteSyncService: Service {
     /// Local git work (reads, the in-memory merge), never stuck behind the network.
     private func locally<Value: Sendable>(_ work: @escaping @Sendable (RemoteSync) throws -> Value) async throws -> Value {
         let sync = sync
-        return try await withCheckedThrowingContinuation { continuation in
-            local.async { continuation.resume(with: Swift.Result { try work(sync) }) }
-        }
+        return try await local.run { try work(sync) }
     }
 
     /// Network work, waited for at most `timeout` (or until the service is cancelled).

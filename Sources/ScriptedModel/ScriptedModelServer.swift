@@ -133,6 +133,23 @@ private func respond(_ step: ModelStep, streaming: Bool) async throws -> Respons
         ]
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try JSONSerialization.data(withJSONObject: message))))
     }
+    let events = try streamEvents(for: step, id: id)
+    let chunks = try events.map { name, payload in
+        ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self))\n\n")
+    }
+    let drop = step == .dropConnection
+    return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
+        if drop {
+            try await writer.write(chunks[0])
+            throw CancellationError()
+        }
+        for chunk in chunks { try await writer.write(chunk) }
+        try await writer.finish(nil)
+    })
+}
+
+/// The server-sent events of a streamed answer: a tool call for a bash step, a text block for a text step.
+private func streamEvents(for step: ModelStep, id: String) throws -> [(String, [String: Any])] {
     var events: [(String, [String: Any])] = [
         ("message_start", ["type": "message_start", "message": [
             "id": id, "type": "message", "role": "assistant", "model": "claude-scripted", "content": [Any](),
@@ -158,16 +175,5 @@ private func respond(_ step: ModelStep, streaming: Bool) async throws -> Respons
     events.append(("content_block_stop", ["type": "content_block_stop", "index": 0]))
     events.append(("message_delta", ["type": "message_delta", "delta": ["stop_reason": stopReason, "stop_sequence": NSNull()] as [String: Any], "usage": ["output_tokens": 5]]))
     events.append(("message_stop", ["type": "message_stop"]))
-    let chunks = try events.map { name, payload in
-        ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self))\n\n")
-    }
-    let drop = step == .dropConnection
-    return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
-        if drop {
-            try await writer.write(chunks[0])
-            throw CancellationError()
-        }
-        for chunk in chunks { try await writer.write(chunk) }
-        try await writer.finish(nil)
-    })
+    return events
 }

@@ -7,18 +7,18 @@ import TestSupport
 @testable import OrchFlow
 @testable import OrchServer
 
-/// The hook router (``Coordinator``): what each hook event changes on the
+/// The hook router (``HookRouter``): what each hook event changes on the
 /// board, in the instance's home and in the task flow, and what it answers.
 @Suite struct HookRouterTests {
     let setup: TaskFlowUnitTests.Setup
     let board = InstanceBoard(instances: InstanceName.all(workerCount: 2))
     let flow: TaskFlow
-    let router: Coordinator
+    let router: HookRouter
 
     init() throws {
         setup = try TaskFlowUnitTests.Setup()
         flow = setup.flow()
-        router = Coordinator(board: board, layout: setup.layout, flow: flow, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        router = HookRouter(board: board, layout: setup.layout, flow: flow, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
     }
 
     func event(_ name: HookEventName, _ instance: InstanceName, _ fields: [String: Any] = [:]) throws -> HookEvent {

@@ -7,10 +7,10 @@ import OrchFlow
 /// and remembers each instance's conversation so a restart resumes it.
 ///
 /// ```swift
-/// let coordinator = Coordinator(board: board, layout: layout, logger: logger)
-/// let receiver = HookReceiver(socketPath: …, tokens: tokens, handler: coordinator, logger: logger)
+/// let router = HookRouter(board: board, layout: layout, logger: logger)
+/// let receiver = HookReceiver(socketPath: …, tokens: tokens, handler: router, logger: logger)
 /// ```
-public struct Coordinator: HookHandler {
+public struct HookRouter: HookHandler {
     let board: InstanceBoard
     let layout: StateLayout
     let logger: Logger

@@ -1,0 +1,46 @@
+import Foundation
+import OrchCore
+import OrchRuntime
+
+extension Orchestrator {
+    /// Launches the fleet once the hook receiver listens (hooks fired before would fail open and be lost).
+    func fleetLauncher(credentials: [InstanceName: CredentialFile], server: ServerEndpoint,
+                       listening: AsyncStream<Void>) -> @Sendable () async throws -> any InstanceProcesses {
+        let hooks = URL(fileURLWithPath: templates.path).deletingLastPathComponent().appendingPathComponent("hooks").path
+        return { [self] in
+            for await _ in listening {}
+            try Task.checkCancellation()
+            let configuration = Fleet.Configuration(
+                config: config, credentials: credentials, prompts: try templates.rolePrompts(for: workspace, workerCount: config.workerCount),
+                hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil, orchBinary: Self.runningExecutable(), server: server)
+            return try await Fleet.launch(configuration, workspace: workspace, engine: engine)
+        }
+    }
+
+    /// The live status: as a report (the summary line, the metrics) and as the JSON `orch status` and the dashboard read.
+    func statusSources(board: InstanceBoard, rotator: CredentialRotator, sync: RemoteSyncService)
+        -> (report: @Sendable () async -> StatusReport?, json: @Sendable () async -> Data) {
+        let (layout, target, instances) = (layout, workspace.target, workspace.instances)
+        // Read every second and per dashboard request: git's part is read off the cooperative pool.
+        let reads = BlockingQueue(label: "orch.status")
+        let report: @Sendable () async -> StatusReport? = {
+            guard var report = try? await reads.run({ try StatusReport.fromState(layout: layout, target: target, instances: instances) }) else { return nil }
+            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot, remote: await sync.snapshot())
+            OrchMetrics.update(from: report)
+            return report
+        }
+        let json: @Sendable () async -> Data = {
+            guard let current = await report() else { return Data(#"{"error": "cannot read the task state"}"#.utf8) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return (try? encoder.encode(current)) ?? Data()
+        }
+        return (report, json)
+    }
+
+    /// This process's executable, mounted into the containers as `/usr/local/bin/orch`.
+    static func runningExecutable() -> String? {
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        return path
+    }
+}
