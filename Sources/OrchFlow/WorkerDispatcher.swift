@@ -48,62 +48,65 @@ struct WorkerDispatcher {
 
     /// A worker's Stop hook, with the ledger as it stands: the next task, a reminder, or nothing (idle).
     mutating func stopped(_ worker: Int, ledger read: TaskLedger, inbox: inout ManagerInbox, _ step: inout FlowStep) throws {
-        guard workers[worker] != nil else { return }
-        workers[worker]!.delivery.forget()
-        workers[worker]!.idle = false
+        guard var state = workers[worker] else { return }
+        defer { workers[worker] = state }
+        state.delivery.forget()
+        state.idle = false
         var ledger = read
-        let branch = InstanceName.worker(worker).branch
+        let name = InstanceName.worker(worker)
         if let current = ledger.current(of: worker), current.state == .delivered {
-            let count = workers[worker]!.reminders[current.id, default: 0] + 1
+            let count = state.reminders[current.id, default: 0] + 1
             if count <= policy.reminders {
-                workers[worker]!.reminders[current.id] = count
-                step.record(.reminder, .worker(worker), ["task": current.id.description, "count": String(count)])
-                step.reply = .block(Instructions.reminder(current, branch: branch, count: count, of: policy.reminders))
+                state.reminders[current.id] = count
+                step.record(.reminder, name, ["task": current.id.description, "count": String(count)])
+                step.reply = .block(Instructions.reminder(current, branch: name.branch, count: count, of: policy.reminders))
                 return
             }
-            try fail(current, reason: "\(InstanceName.worker(worker)) stopped \(count) times without committing it", &step)
+            try fail(current, reason: "\(name) stopped \(count) times without committing it", &step)
             ledger = try workspace.ledger()
         }
-        let synced = syncBranch(worker, ledger: ledger, inbox: &inbox)
+        let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
         if let next = ledger.current(of: worker) {
             deliver(next.id, at: ledger.targetTip, &step)
-            workers[worker]!.conflictReminders = 0
-            step.record(.delivered, .worker(worker), ["task": next.id.description, "by": "stop-hook"])
-            step.reply = .block(Instructions.taskInstruction(next, branch: branch, target: target, sync: synced, resumed: next.state == .delivered))
+            state.conflictReminders = 0
+            step.record(.delivered, name, ["task": next.id.description, "by": "stop-hook"])
+            step.reply = .block(Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered))
             return
         }
-        if let instruction = Instructions.syncInstruction(synced, branch: branch, target: target) {
-            workers[worker]!.conflictReminders += 1
-            if workers[worker]!.conflictReminders <= policy.reminders {
-                step.record(.syncReminder, .worker(worker), ["outcome": Instructions.describe(synced), "count": String(workers[worker]!.conflictReminders)])
+        if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
+            state.conflictReminders += 1
+            if state.conflictReminders <= policy.reminders {
+                step.record(.syncReminder, name, ["outcome": Instructions.describe(synced), "count": String(state.conflictReminders)])
                 step.reply = .block(Instructions.syncFirst(instruction))
                 return
             }
         } else {
-            workers[worker]!.conflictReminders = 0
+            state.conflictReminders = 0
         }
-        workers[worker]!.idle = true
+        state.idle = true
         inbox.queue(ManagerNotice(.idle(worker: worker, after: ledger.tasks(of: worker).last?.id), text: Instructions.idle(worker)))
-        step.record(.idle, .worker(worker))
+        step.record(.idle, name)
     }
 
     /// A prompt the worker submitted: it is busy, and a typed task it confirms is delivered.
     mutating func promptSubmitted(_ worker: Int, prompt: String, _ step: inout FlowStep) {
-        guard workers[worker] != nil else { return }
-        workers[worker]!.idle = false
-        guard let typed = workers[worker]!.delivery.confirm(by: prompt), let task = typed.task else { return }
+        guard var state = workers[worker] else { return }
+        defer { workers[worker] = state }
+        state.idle = false
+        guard let typed = state.delivery.confirm(by: prompt), let task = typed.task else { return }
         if let tip = try? workspace.tip(of: target) { deliver(task, at: tip, &step) }
         step.record(.delivered, .worker(worker), ["task": task.description, "by": "pane", "attempts": String(typed.attempts)])
     }
 
     /// An idle worker that is up: types its next task (or the merge it must do first), or types an unconfirmed one again.
     mutating func poll(_ worker: Int, ledger: TaskLedger, now: Date, sighting: InstanceSighting, inbox: inout ManagerInbox, _ step: inout FlowStep) {
-        guard workers[worker]?.idle == true, sighting.isRunning(.worker(worker)) else { return }
         let name = InstanceName.worker(worker)
-        if workers[worker]!.delivery.typed != nil {
-            switch workers[worker]!.delivery.retry(now: now, heard: sighting.heard[name]) {
+        guard var state = workers[worker], state.idle, sighting.isRunning(name) else { return }
+        defer { workers[worker] = state }
+        if state.delivery.typed != nil {
+            switch state.delivery.retry(now: now, heard: sighting.heard[name]) {
             case .wait: break
-            case .heardFrom: workers[worker]!.idle = false
+            case .heardFrom: state.idle = false
             case .typeAgain(let typed):
                 logger.warning("\(name) did not confirm its instruction in \(Int(policy.confirmSeconds)) s; typing it again (attempt \(typed.attempts))")
                 step.effects.append(.type(typed.text, into: name))
@@ -111,13 +114,13 @@ struct WorkerDispatcher {
             return
         }
         if let next = ledger.current(of: worker) {
-            let synced = syncBranch(worker, ledger: ledger, inbox: &inbox)
+            let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
             let text = Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered, oneLine: true)
-            step.effects.append(.type(workers[worker]!.delivery.start(text, marker: next.id.trailer, task: next.id, now: now), into: name))
+            step.effects.append(.type(state.delivery.start(text, marker: next.id.trailer, task: next.id, now: now), into: name))
         } else if workspace.lastSync(of: worker) != ledger.targetTip {
-            let synced = syncBranch(worker, ledger: ledger, inbox: &inbox)
+            let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
             if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
-                let text = workers[worker]!.delivery.start(Instructions.syncFirst(instruction), marker: Instructions.syncMarker, now: now)
+                let text = state.delivery.start(Instructions.syncFirst(instruction), marker: Instructions.syncMarker, now: now)
                 step.effects.append(.type(text, into: name))
             }
         }
@@ -136,7 +139,7 @@ struct WorkerDispatcher {
     }
 
     /// Brings an idle or stopping worker's branch up to date with the target; tells the manager of conflicts and their resolution.
-    private mutating func syncBranch(_ worker: Int, ledger: TaskLedger, inbox: inout ManagerInbox) -> WorkerBranchSync.Outcome {
+    private func syncBranch(_ worker: Int, _ state: inout WorkerState, ledger: TaskLedger, inbox: inout ManagerInbox) -> WorkerBranchSync.Outcome {
         let outcome: WorkerBranchSync.Outcome
         do {
             outcome = try workspace.updateBranch(of: worker, toTarget: ledger.targetTip)
@@ -146,14 +149,14 @@ struct WorkerDispatcher {
         }
         switch outcome {
         case .conflicted(let paths):
-            if workers[worker]!.conflictedAt == nil {
+            if state.conflictedAt == nil {
                 FlowMetrics.conflicts.increment()
                 inbox.queue(ManagerNotice(.conflict(worker: worker, targetTip: ledger.targetTip.description), text: Instructions.conflict(worker, target: target, paths: paths)))
             }
-            workers[worker]!.conflictedAt = ledger.targetTip
+            state.conflictedAt = ledger.targetTip
         case .upToDate, .updated:
-            if let conflicted = workers[worker]!.conflictedAt {
-                workers[worker]!.conflictedAt = nil
+            if let conflicted = state.conflictedAt {
+                state.conflictedAt = nil
                 inbox.queue(ManagerNotice(.resolved(worker: worker, conflictedAt: conflicted.description), text: Instructions.resolved(worker, target: target)))
             }
         case .blockedByLocalChanges:

@@ -40,14 +40,6 @@ public struct Dashboard: Sendable {
         router.get("/status") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: await status())))
         }
-        // `/?settle=N` holds the page's load event N seconds (an image answered late), so a headless
-        // browser that captures the page at load sees N seconds of live updates first.
-        router.get("/settle") { request, _ in
-            let asked = Double(request.uri.queryParameters.get("seconds") ?? "0") ?? 0
-            let seconds = asked.isFinite ? min(max(asked, 0), 30) : 0
-            try await Task.sleep(for: .seconds(seconds))
-            return Response(status: .ok, headers: [.contentType: "image/gif"], body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
-        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: OrchMetrics.exposition())))
         }
@@ -76,11 +68,6 @@ public struct Dashboard: Sendable {
             logger: logger
         )
     }
-
-    /// A transparent 1×1 GIF.
-    static let pixel: [UInt8] = [0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                 0xFF, 0xFF, 0xFF, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00,
-                                 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B]
 
     /// The page: plain HTML, CSS and script, nothing fetched from elsewhere.
     static let page = #"""
@@ -114,8 +101,6 @@ public struct Dashboard: Sendable {
       <div class="column" data-state="failed"><h3>failed</h3></div>
     </div>
     <script>
-    const settle = new URLSearchParams(location.search).get('settle');
-    if (settle) document.write('<img alt="" width="1" height="1" src="/settle?seconds=' + encodeURIComponent(settle) + '">');
     let updates = 0;
     function cell(row, text) { const td = document.createElement('td'); td.textContent = text; row.appendChild(td); return td; }
     function render(report) {

@@ -13,7 +13,11 @@ import TestSupport
         try await withCleanup {
             let busy = try await ServeTests.waitUntil(120) { (run.ledger()?.tasks.count ?? 0) == run.taskCount }
             #expect(busy)
-            let url = "http://127.0.0.1:\(port)/?settle=4"
+            // The page is captured at its load event: the proxy holds that 4 s, so live updates come first.
+            let proxy = try SlowLoadProxy(dashboardPort: port, seconds: 4)
+            defer { proxy.stop() }
+            try await Task.sleep(for: .milliseconds(500))
+            let url = "http://127.0.0.1:\(proxy.port)/"
             let flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
                          "--user-data-dir=\(run.dir("chromium"))"]
             let dom = try await runDetached(chromium, flags + ["--dump-dom", url])
