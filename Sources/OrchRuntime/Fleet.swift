@@ -26,8 +26,8 @@ public struct Fleet: Sendable {
     ///   - instance: the instance.
     public func container(_ instance: InstanceName) -> String { "\(project)-\(instance)" }
 
-    /// Where each pane's output goes.
-    public let logs: String
+    /// The state directory (pane logs, the compose file).
+    public let layout: StateLayout
     /// Instances whose sessions outlived an earlier server and were kept.
     public var adopted: Set<InstanceName> = []
 
@@ -66,7 +66,7 @@ public struct Fleet: Sendable {
             throw OrchError.failure("cannot write \(composeFile)")
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: composeFile)
-        var fleet = Fleet(project: project, tmux: tmux, engine: engine, instances: workspace.instances, composeFile: composeFile, logs: layout.logs)
+        var fleet = Fleet(project: project, tmux: tmux, engine: engine, instances: workspace.instances, composeFile: composeFile, layout: layout)
         fleet.adopted = Set(workspace.instances.filter { live.contains("\($0)") })
         let pending = workspace.instances.filter { !live.contains("\($0)") }
         // A container whose session is gone (running or stopped) would block its start.
@@ -101,7 +101,7 @@ public struct Fleet: Sendable {
         guard !instances.isEmpty else { return }
         try await engine.up(project: project, file: composeFile, services: instances.map { "\($0)" })
         func attach(_ instance: InstanceName) async throws {
-            try await tmux.startSession("\(instance)", command: engine.attachCommandLine(container: container(instance)), logFile: logs + "/\(instance).log")
+            try await tmux.startSession("\(instance)", command: engine.attachCommandLine(container: container(instance)), logFile: layout.paneLog(instance))
         }
         // The first alone, so that only one process starts the tmux server.
         let running = try await tmux.sessions()
