@@ -24,12 +24,16 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout), typer: { _, _ in }, events: events, logger: logger)
     let timed = TimedHandler(inner: HookRouter(board: board, layout: layout, flow: flow, logger: logger))
     let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
-    let socket = layout.socket
-    let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
-    let app = try HookReceiver(socketPath: socket, tokens: tokens, handler: timed, events: events, logger: logger)
-        .application(onRunning: { listeningContinuation.finish() })
+    let (listening, listeningContinuation) = AsyncStream<Int>.makeStream()
+    let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: timed, events: events, logger: logger)
+        .application(onRunning: { port in
+            listeningContinuation.yield(port)
+            listeningContinuation.finish()
+        })
     let server = Task { try await app.runService() }
-    for await _ in listening {}
+    var port = 0
+    for await bound in listening { port = bound }
+    let endpoint = ChannelAddress(host: "127.0.0.1", port: port)
 
     // Round trips: a new `orch hook` process per event, as Claude Code runs it.
     let stop = #"{"session_id": "bench", "hook_event_name": "Stop", "stop_hook_active": false, "transcript_path": "/tmp/x", "cwd": "/tmp"}"#
@@ -41,7 +45,7 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
             _ = try TaskAssignment(worker: 1 + (index / 10) % 3, text: "More work \(index)", branch: "main").commit(to: repository)
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let reply = hookProcess(event: "Stop", input: stop, environment: ["ORCH_SOCKET": socket, "ORCH_TOKEN": tokens.token(for: worker)!])
+        let reply = hookProcess(event: "Stop", input: stop, environment: ["ORCH_URL": endpoint.url, "ORCH_TOKEN": tokens.token(for: worker)!])
         trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply: \(reply)") }
     }
@@ -53,15 +57,15 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     var quietHandling: [Double] = []
     for index in 0..<roundTrips {
         let worker = InstanceName.worker(1 + index % 3)
-        _ = await HookClient(socketPath: socket, token: tokens.token(for: worker)!).send(event: "Stop", body: Array(stop.utf8))
+        _ = await HookClient(endpoint: endpoint, token: tokens.token(for: worker)!).send(event: "Stop", body: Array(stop.utf8))
         quietHandling += await timed.take()
     }
 
     // Throughput: 16 connections at once from this process for 3 s each, a cheap event and a Stop.
     let notification = Array(#"{"session_id": "bench", "hook_event_name": "Notification", "notification_type": "idle_prompt"}"#.utf8)
-    let cheap = await throughput(socket: socket, token: tokens.token(for: .worker(2))!, event: "Notification", body: notification)
+    let cheap = await throughput(endpoint: endpoint, token: tokens.token(for: .worker(2))!, event: "Notification", body: notification)
     _ = await timed.take()
-    let stops = await throughput(socket: socket, token: tokens.token(for: .worker(3))!, event: "Stop", body: Array(stop.utf8))
+    let stops = await throughput(endpoint: endpoint, token: tokens.token(for: .worker(3))!, event: "Stop", body: Array(stop.utf8))
     server.cancel()
 
     print("")
@@ -117,8 +121,8 @@ func hookProcess(event: String, input: String, environment: [String: String]) ->
     return String(decoding: data, as: UTF8.self)
 }
 
-func throughput(socket: String, token: String, event: String, body: [UInt8], connections: Int = 16, seconds: Double = 3) async -> Double {
-    let client = HookClient(socketPath: socket, token: token)
+func throughput(endpoint: ChannelAddress, token: String, event: String, body: [UInt8], connections: Int = 16, seconds: Double = 3) async -> Double {
+    let client = HookClient(endpoint: endpoint, token: token)
     let start = DispatchTime.now().uptimeNanoseconds
     let deadline = start + UInt64(seconds * 1e9)
     let total = await withTaskGroup(of: Int.self) { group in

@@ -105,7 +105,6 @@ public struct BranchMerge: Sendable {
         if analysis == .upToDate { return nil }
 
         let incoming = try repository.commits(from: theirs, excluding: targetTip)
-        let finished = incoming.flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) }
 
         let mergedTree: ObjectID
         switch analysis {
@@ -118,12 +117,14 @@ public struct BranchMerge: Sendable {
             }
         }
 
+        try refuseTaskListChanges(from: branch, merged: mergedTree, into: targetTip, in: repository)
         var board: TaskBoard
         do {
             board = try TaskBoard(TreeSnapshot(tree: mergedTree, in: repository))
         } catch let error as TaskListError {
             throw OrchError.usage("cannot tick tasks merged from \(branch): \(error)")
         }
+        let finished = try Self.countedTrailers(of: incoming, from: branch, board: board, targetTip: targetTip, in: repository)
         let before = Set(board.tasks.filter { !$0.task.isDone }.map(\.task.id))
         let changed = board.tick(finished)
         let ticked = finished.filter { before.contains($0) }.uniqued().sorted()

@@ -7,6 +7,8 @@ import Foundation
 public struct InstanceHome: Sendable {
     /// The hook events orch listens to.
     public static let hookEvents = HookEventName.allCases.map(\.rawValue)
+    /// How long Claude Code lets each of orch's hooks run (`orch hook` gives up just before).
+    public static let hookTimeoutSeconds = 30
 
     /// The instance.
     public let instance: InstanceName
@@ -85,7 +87,7 @@ public struct InstanceHome: Sendable {
         var settings: [String: Any] = [
             "skipDangerousModePermissionPrompt": true,
             "hooks": Dictionary(uniqueKeysWithValues: Self.hookEvents.map { event in
-                (event, [["matcher": "", "hooks": [["type": "command", "command": "\(hooksDirectory)/forward \(event)", "timeout": 30]]]])
+                (event, [["matcher": "", "hooks": [["type": "command", "command": "\(hooksDirectory)/forward \(event)", "timeout": Self.hookTimeoutSeconds]]]])
             }),
         ]
         var approvedKeys: [String] = []

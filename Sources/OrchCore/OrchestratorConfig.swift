@@ -43,6 +43,8 @@ public struct OrchestratorConfig: Equatable, Sendable {
     public var pushWorkerBranches = true
     /// How orch reaches `repositoryUrl` (authentication, fetch interval).
     public var remote = RemoteSettings()
+    /// Where the hook endpoint listens and how containers reach it.
+    public var channel = ChannelSettings()
 
     /// The number of instances: the workers and the manager.
     public var instanceCount: Int { workerCount + 1 }

@@ -42,13 +42,13 @@ public struct StateLayout: Sendable, Equatable {
     public func home(_ instance: InstanceName) -> String { root + "/homes/\(instance)" }
     /// The logs folder.
     public var logs: String { root + "/logs" }
-    /// The folder holding the server's socket.
+    /// The server's private files (0700): tokens, the endpoint, credential and notice state.
     public var run: String { root + "/run" }
     /// The lock file that keeps a second `orch serve` off this state.
     public var lock: String { root + "/orch.lock" }
-    /// The hook receiver's unix socket.
-    public var socket: String { run + "/orch.sock" }
-    /// The instances' hook tokens (0600).
+    /// Where the hook endpoint listens, and its URL from the host and from the containers (0600).
+    public var endpoint: String { run + "/endpoint.json" }
+    /// The instances' hook tokens and the operator's (0600).
     public var tokens: String { run + "/tokens.json" }
     /// Which instance uses which credential file and when each is limited (0600, no secret).
     public var credentialState: String { run + "/credentials.json" }

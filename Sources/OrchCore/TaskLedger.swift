@@ -63,7 +63,7 @@ public struct TaskLedger: Sendable, Equatable {
         let board = try Self.board(at: tip, repository: repository, target: target)
         var done: Set<TaskID> = []
         for worker in board.lists.keys {
-            done.formUnion(try Self.finished(onBranchOf: worker, targetTip: tip, repository: repository))
+            done.formUnion(try Self.finished(onBranchOf: worker, targetTip: tip, board: board, repository: repository))
         }
         self.init(targetTip: tip, board: board, done: done, marks: try Marks(repository: repository))
     }
@@ -126,12 +126,15 @@ public struct TaskLedger: Sendable, Equatable {
         }
     }
 
-    /// The tasks whose trailers are on a worker's branch but not on the target.
+    /// The tasks of a worker's own list whose trailers are on its branch but not
+    /// on the target. A trailer naming another worker's task counts for nothing:
+    /// a branch can only finish its own worker's tasks.
     /// - Throws: ``GitError`` when the history cannot be read.
-    public static func finished(onBranchOf worker: Int, targetTip: ObjectID, repository: Repository) throws -> Set<TaskID> {
+    public static func finished(onBranchOf worker: Int, targetTip: ObjectID, board: TaskBoard, repository: Repository) throws -> Set<TaskID> {
         guard let branchTip = try repository.branchTip(InstanceName.worker(worker).branch) else { return [] }
+        let own = Set(board.lists[worker]?.tasks.map(\.id) ?? [])
         return Set(try repository.commits(from: branchTip, excluding: targetTip)
-            .flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) })
+            .flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) }.filter(own.contains))
     }
 
     /// A worker's tasks, in list order.

@@ -51,7 +51,7 @@ public final class TaskWorkspace: @unchecked Sendable {
             if let cached = finishedCache[worker], cached.branchTip == branchTip, cached.targetTip == tip {
                 done.formUnion(cached.finished)
             } else {
-                let finished = try TaskLedger.finished(onBranchOf: worker, targetTip: tip, repository: repository)
+                let finished = try TaskLedger.finished(onBranchOf: worker, targetTip: tip, board: board, repository: repository)
                 finishedCache[worker] = (branchTip, tip, finished)
                 done.formUnion(finished)
             }

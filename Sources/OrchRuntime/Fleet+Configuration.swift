@@ -31,7 +31,7 @@ extension Fleet {
         public var hooksDirectory: String?
         /// The host's `orch`, mounted at `/usr/local/bin/orch`.
         public var orchBinary: String?
-        /// The socket and tokens; nil runs the instances without a server.
+        /// The endpoint and tokens; nil runs the instances without a server.
         public var server: ServerEndpoint?
         /// The first instruction of a resumed conversation.
         public var resumePrompt = "orch restarted this session. Carry on where you left off."
@@ -77,9 +77,8 @@ extension Fleet.Configuration {
         if let hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
         if let orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
         if let server, let token = server.tokens[instance] {
-            environment["ORCH_SOCKET"] = server.socketPath
+            environment["ORCH_URL"] = server.url
             environment["ORCH_TOKEN"] = token
-            mounts.append(.init((server.socketPath as NSString).deletingLastPathComponent))
         }
         return ComposeFile.Service(
             name: "\(instance)", containerName: "\(project)-\(instance)", image: image, user: "\(getuid()):\(getgid())",

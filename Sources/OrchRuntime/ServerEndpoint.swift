@@ -1,22 +1,23 @@
 import OrchCore
 
-/// How the processes in the containers reach the server: the unix socket
-/// (its folder is mounted at the same path) and each instance's token.
+/// How the processes in the containers reach the server: the hook endpoint's
+/// URL as seen from a container, and each instance's token. Nothing of the
+/// server's is mounted: the channel is all an instance gets.
 ///
 /// ```swift
-/// let endpoint = ServerEndpoint(socketPath: layout.run + "/orch.sock", tokens: [.manager: "9f…", .worker(1): "c4…"])
+/// let endpoint = ServerEndpoint(url: "http://172.17.0.1:40213", tokens: [.manager: "9f…", .worker(1): "c4…"])
 /// ```
 public struct ServerEndpoint: Sendable {
-    /// The socket, as `ORCH_SOCKET`.
-    public var socketPath: String
+    /// The base URL, as `ORCH_URL`.
+    public var url: String
     /// Each instance's `ORCH_TOKEN`.
     public var tokens: [InstanceName: String]
 
     /// - Parameters:
-    ///   - socketPath: the socket.
+    ///   - url: the base URL.
     ///   - tokens: each instance's token.
-    public init(socketPath: String, tokens: [InstanceName: String]) {
-        self.socketPath = socketPath
+    public init(url: String, tokens: [InstanceName: String]) {
+        self.url = url
         self.tokens = tokens
     }
 }

@@ -33,6 +33,7 @@ public struct Dashboard: Sendable {
     ///   - onRunning: told the bound port once it listens.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
+        router.add(middleware: LoopbackHostMiddleware())
         let status = self.status
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Self.page)))
@@ -61,9 +62,12 @@ public struct Dashboard: Sendable {
                 try await writer.finish(nil)
             })
         }
+        // The page holds one event stream open; the limits drop everything else that lingers.
+        let limits = HTTPLimits(maximumConnections: 64)
         return Application(
             router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "orch-dashboard"),
+            server: limits.server(),
+            configuration: limits.configuration(address: .hostname("127.0.0.1", port: port), name: "orch-dashboard", logger: logger),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

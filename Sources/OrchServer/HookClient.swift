@@ -2,12 +2,13 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OrchCore
 
 /// The client end of the hook protocol, used by `orch hook` inside containers:
-/// one POST over the unix socket, answered or given up within `timeout`.
+/// one POST to the endpoint, answered or given up within `timeout`.
 ///
 /// ```swift
-/// let client = HookClient(socketPath: env["ORCH_SOCKET"]!, token: env["ORCH_TOKEN"]!)
+/// let client = HookClient(endpoint: ChannelAddress(url: env["ORCH_URL"]!)!, token: env["ORCH_TOKEN"]!)
 /// if case .reply(200, let body) = await client.send(event: "Stop", body: stdin) { print(body) }
 /// ```
 public struct HookClient: Sendable {
@@ -19,19 +20,19 @@ public struct HookClient: Sendable {
         case unreachable(String)
     }
 
-    /// The server's socket (`ORCH_SOCKET`).
-    public let socketPath: String
+    /// The server's endpoint (`ORCH_URL`).
+    public let endpoint: ChannelAddress
     /// This instance's token (`ORCH_TOKEN`).
     public let token: String
     /// How long to wait for the whole exchange.
     public let timeout: Duration
 
     /// - Parameters:
-    ///   - socketPath: the server's socket.
+    ///   - endpoint: the server's endpoint.
     ///   - token: this instance's token.
     ///   - timeout: how long to wait for the whole exchange.
-    public init(socketPath: String, token: String, timeout: Duration = .seconds(5)) {
-        self.socketPath = socketPath
+    public init(endpoint: ChannelAddress, token: String, timeout: Duration = .seconds(5)) {
+        self.endpoint = endpoint
         self.token = token
         self.timeout = timeout
     }
@@ -65,12 +66,12 @@ public struct HookClient: Sendable {
             } catch {
                 lastError = "\(error)"
                 guard clock.now - start + Self.retryPause < timeout else {
-                    return .unreachable("cannot connect to \(socketPath): \(lastError)")
+                    return .unreachable("cannot connect to \(endpoint.url): \(lastError)")
                 }
                 try? await Task.sleep(for: Self.retryPause)
             }
         }
-        guard let channel else { return .unreachable("cannot connect to \(socketPath): \(lastError)") }
+        guard let channel else { return .unreachable("cannot connect to \(endpoint.url): \(lastError)") }
         let remaining = timeout - (clock.now - start)
         // Closing the channel ends the exchange however far it got.
         let deadline = Task {
@@ -81,7 +82,7 @@ public struct HookClient: Sendable {
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
-                head.headers.add(name: "Host", value: "orch")
+                head.headers.add(name: "Host", value: endpoint.host.contains(":") ? "[\(endpoint.host)]:\(endpoint.port)" : "\(endpoint.host):\(endpoint.port)")
                 head.headers.add(name: "Authorization", value: "Bearer \(token)")
                 head.headers.add(name: "Content-Type", value: "application/json")
                 head.headers.add(name: "Content-Length", value: String(body.count))
@@ -101,7 +102,7 @@ public struct HookClient: Sendable {
                 return .unreachable("the server closed the connection without a full reply")
             }
         } catch {
-            return .unreachable("no reply from \(socketPath): \(error)")
+            return .unreachable("no reply from \(endpoint.url): \(error)")
         }
     }
 
@@ -110,7 +111,7 @@ public struct HookClient: Sendable {
     private func connect(timeout: Duration) async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.init(timeout))
-            .connect(unixDomainSocketPath: socketPath) { channel in
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)

@@ -4,97 +4,99 @@ import Hummingbird
 import Logging
 import OrchCore
 
-/// The server end of `orch hook`: HTTP on a unix socket (mode 0600) in the
-/// state directory. `POST /hook/<Event>` with `Authorization: Bearer <token>`
-/// and the hook's JSON as the body; the reply body is what the hook prints.
+/// The server end of `orch hook`: HTTP on TCP, bound only where the
+/// instances reach it (see ``ChannelSettings``). `POST /hook/<Event>` with
+/// `Authorization: Bearer <token>` and the hook's JSON as the body; the reply
+/// body is what the hook prints. `GET /status` answers `orch status`, for an
+/// instance's token or the operator's.
 ///
-/// A missing or unknown token gets 401, a body that is not a JSON object 400,
-/// a body over 1 MiB 413; an event orch does not know is logged and answered
-/// with an empty 200.
+/// A missing or unknown token gets 401 (tokens compared in constant time), a
+/// body that is not a JSON object 400, a body over 1 MiB 413, the operator's
+/// token on a hook 403; an event orch does not know is logged and answered
+/// with an empty 200. Connections are capped, idle ones closed, and slow
+/// requests dropped (``HTTPLimits``).
 ///
 /// ```swift
-/// let receiver = HookReceiver(socketPath: layout.run + "/orch.sock", tokens: tokens, handler: coordinator, logger: logger)
-/// let app = try receiver.application()
+/// let receiver = HookReceiver(address: .init(host: "127.0.0.1", port: 0), tokens: tokens, handler: router, logger: logger)
+/// let app = receiver.application(onRunning: { port in … })
 /// try await app.runService()
 /// ```
 public struct HookReceiver: Sendable {
     /// The largest body accepted.
     public static let maximumBody = 1 << 20
-    /// The longest path a unix socket address can hold on Linux.
-    public static let maximumSocketPath = 107
 
-    /// Where the socket is created.
-    public let socketPath: String
+    /// Where it listens (port 0: any free one, told to `onRunning`).
+    public let address: ChannelAddress
     let tokens: InstanceTokens
     let handler: any HookHandler
     let events: EventLog?
     let status: (@Sendable () async -> Data)?
+    let limits: HTTPLimits
     let logger: Logger
 
     /// - Parameters:
-    ///   - socketPath: where to create the socket; its folder should be private to the user.
+    ///   - address: where to listen; an IP address of this machine.
     ///   - tokens: who may call.
     ///   - handler: what answers each event.
     ///   - events: where accepted events are recorded.
-    ///   - logger: for rejected calls and unknown events.
     ///   - status: answers `GET /status` with `orch status`'s JSON; nil leaves the path out.
-    public init(socketPath: String, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil,
-                status: (@Sendable () async -> Data)? = nil, logger: Logger) {
-        self.status = status
-        self.socketPath = socketPath
+    ///   - limits: connections, timeouts and body size.
+    ///   - logger: for rejected calls and unknown events.
+    public init(address: ChannelAddress, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil,
+                status: (@Sendable () async -> Data)? = nil, limits: HTTPLimits = HTTPLimits(), logger: Logger) {
+        self.address = address
         self.tokens = tokens
         self.handler = handler
         self.events = events
+        self.status = status
+        self.limits = limits
         self.logger = logger
     }
 
     /// The HTTP application; run it (it is a `Service`) to serve.
     /// - Parameters:
-    ///   - onRunning: called once the socket accepts connections.
-    /// - Throws: ``OrchError`` when the socket path is too long or its folder cannot be made.
-    public func application(onRunning: @escaping @Sendable () async -> Void = {}) throws -> some ApplicationProtocol {
-        guard socketPath.utf8.count <= Self.maximumSocketPath else {
-            throw OrchError.usage("socket path \(socketPath) is longer than \(Self.maximumSocketPath) bytes; use a shorter --state directory")
-        }
-        let directory = (socketPath as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // A socket file left by a server that died; the state lock says none runs now.
-        try? FileManager.default.removeItem(atPath: socketPath)
-
+    ///   - onRunning: told the bound port once it accepts connections.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         router.post("/hook/{event}") { request, context in
             try await self.respond(to: request, context: context)
         }
-        // Read-only and free of secrets; the socket (0600) admits only its owner and the instances.
+        // Read-only and free of secrets, but only for callers with a token: the endpoint may sit on a shared network.
         if let status {
-            router.get("/status") { _, _ in
-                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: await status())))
+            router.get("/status") { request, _ in
+                guard self.caller(of: request) != nil else { return Self.plain(.unauthorized, "missing or unknown token\n") }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: await status())))
             }
         }
-        let socketPath = self.socketPath
         return Application(
             router: router,
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "orch"),
-            onServerRunning: { _ in
-                chmod(socketPath, 0o600)
-                await onRunning()
-            },
+            server: limits.server(),
+            configuration: limits.configuration(address: .hostname(address.host, port: address.port), name: "orch", logger: logger),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
     }
 
-    private func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    private func caller(of request: Request) -> InstanceTokens.Caller? {
         let authorization = request.headers[.authorization] ?? ""
-        guard authorization.hasPrefix("Bearer "), let instance = tokens.instance(for: String(authorization.dropFirst("Bearer ".count))) else {
+        guard authorization.hasPrefix("Bearer ") else { return nil }
+        return tokens.caller(for: String(authorization.dropFirst("Bearer ".count)))
+    }
+
+    private func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let caller = caller(of: request) else {
             logger.warning("hook call with a missing or unknown token refused")
             return Self.plain(.unauthorized, "missing or unknown token\n")
+        }
+        guard case .instance(let instance) = caller else {
+            return Self.plain(.forbidden, "the operator's token reads status; hook events come from instances\n")
         }
         let eventName = context.parameters.get("event") ?? ""
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: Self.maximumBody)
+            body = try await request.body.collect(upTo: limits.maximumBody)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Self.plain(.contentTooLarge, "body over \(Self.maximumBody) bytes\n")
+            return Self.plain(.contentTooLarge, "body over \(limits.maximumBody) bytes\n")
         }
         guard let name = HookEventName(rawValue: eventName) else {
             logger.notice("unknown hook event ignored", metadata: ["instance": "\(instance)", "event": "\(eventName.prefix(64))"])

@@ -8,7 +8,7 @@ import OrchFlow
 ///
 /// ```swift
 /// let router = HookRouter(board: board, layout: layout, logger: logger)
-/// let receiver = HookReceiver(socketPath: …, tokens: tokens, handler: router, logger: logger)
+/// let receiver = HookReceiver(address: address, tokens: tokens, handler: router, logger: logger)
 /// ```
 public struct HookRouter: HookHandler {
     let board: InstanceBoard

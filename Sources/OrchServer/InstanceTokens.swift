@@ -9,53 +9,62 @@ import OrchCore
 /// running after a crash of the server are recognised by the next one.
 ///
 /// ```swift
-/// let tokens = try InstanceTokens.loadOrCreate(file: layout.run + "/tokens.json", instances: workspace.instances)
-/// tokens.instance(for: request.bearer)   // .worker(2)
+/// let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
+/// tokens.caller(for: request.bearer)   // .instance(.worker(2))
 /// ```
 public struct InstanceTokens: Sendable {
+    /// Who a token belongs to.
+    public enum Caller: Sendable, Equatable {
+        /// An instance (its container's `ORCH_TOKEN`).
+        case instance(InstanceName)
+        /// The person on the server's machine (`orch status`); may read, not send hook events.
+        case `operator`
+    }
+
+    /// The key of the operator's token in the tokens file.
+    static let operatorKey = "operator"
+
     private let byInstance: [InstanceName: String]
-    private let byToken: [String: InstanceName]
+    private let operatorToken: String?
 
     /// - Parameters:
     ///   - tokens: each instance's token; tokens must be distinct.
-    public init(_ tokens: [InstanceName: String]) {
+    ///   - operatorToken: the token `orch status` on the host reads from the tokens file.
+    public init(_ tokens: [InstanceName: String], operatorToken: String? = nil) {
         byInstance = tokens
-        byToken = Dictionary(tokens.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+        self.operatorToken = operatorToken
     }
 
-    /// Reads the tokens file, adding a fresh token for every instance it lacks.
+    /// Reads the tokens file, adding a fresh token for every instance it lacks, and the operator's.
     /// - Parameters:
     ///   - file: the tokens file.
     ///   - instances: every instance of this run.
     /// - Throws: ``OrchError`` when the file cannot be written.
     public static func loadOrCreate(file: String, instances: [InstanceName]) throws -> InstanceTokens {
-        var stored: [String: String] = [:]
-        if let data = FileManager.default.contents(atPath: file),
-           let decoded = try? JSONDecoder().decode([String: String].self, from: data) {
-            stored = decoded
-        }
-        var tokens: [InstanceName: String] = [:]
+        var stored = readFile(file)
         var changed = false
-        for instance in instances {
-            if let token = stored["\(instance)"], token.count == 64, token.allSatisfy(\.isHexDigit) {
-                tokens[instance] = token
-            } else {
-                tokens[instance] = Self.randomToken()
-                changed = true
-            }
+        for key in instances.map({ "\($0)" }) + [operatorKey] where !(stored[key].map(isWellFormed) ?? false) {
+            stored[key] = randomToken()
+            changed = true
         }
         if changed || !FileManager.default.fileExists(atPath: file) {
             let directory = (file as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            var all = stored
-            for (instance, token) in tokens { all["\(instance)"] = token }
-            let data = try JSONEncoder().encode(all)
+            let data = try JSONEncoder().encode(stored)
             guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw OrchError.failure("cannot write \(file)")
             }
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         }
-        return InstanceTokens(tokens)
+        let tokens = Dictionary(uniqueKeysWithValues: instances.compactMap { instance in stored["\(instance)"].map { (instance, $0) } })
+        return InstanceTokens(tokens, operatorToken: stored[operatorKey])
+    }
+
+    /// The operator's token from a tokens file, for `orch status` on the host; nil when there is none.
+    /// - Parameters:
+    ///   - file: the tokens file.
+    public static func operatorToken(inFile file: String) -> String? {
+        readFile(file)[operatorKey].flatMap { isWellFormed($0) ? $0 : nil }
     }
 
     /// The token of an instance.
@@ -63,10 +72,42 @@ public struct InstanceTokens: Sendable {
     ///   - instance: the instance.
     public func token(for instance: InstanceName) -> String? { byInstance[instance] }
 
-    /// The instance a token belongs to, or nil for an unknown token.
+    /// The operator's token.
+    public var operatorSecret: String? { operatorToken }
+
+    /// Who sent a token, or nil for an unknown one. Every known token is
+    /// compared in full, in time that depends on neither's content, so the
+    /// answer's timing tells a caller nothing about how close a guess was.
     /// - Parameters:
     ///   - token: what the caller sent.
-    public func instance(for token: String) -> InstanceName? { byToken[token] }
+    public func caller(for token: String) -> Caller? {
+        let sent = Array(token.utf8)
+        var found: Caller?
+        for (instance, known) in byInstance where Self.equalInConstantTime(sent, Array(known.utf8)) { found = .instance(instance) }
+        if let operatorToken, Self.equalInConstantTime(sent, Array(operatorToken.utf8)) { found = .operator }
+        return found
+    }
+
+    /// The instance a token belongs to, or nil for an unknown token or the operator's.
+    /// - Parameters:
+    ///   - token: what the caller sent.
+    public func instance(for token: String) -> InstanceName? {
+        if case .instance(let instance)? = caller(for: token) { return instance }
+        return nil
+    }
+
+    static func equalInConstantTime(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+
+    private static func readFile(_ file: String) -> [String: String] {
+        FileManager.default.contents(atPath: file).flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
+    }
+
+    private static func isWellFormed(_ token: String) -> Bool { token.utf8.count == 64 && token.allSatisfy(\.isHexDigit) }
 
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

@@ -3,13 +3,16 @@ import OrchCore
 import OrchRuntime
 
 extension Orchestrator {
-    /// Launches the fleet once the hook receiver listens (hooks fired before would fail open and be lost).
-    func fleetLauncher(credentials: [InstanceName: CredentialFile], server: ServerEndpoint,
-                       listening: AsyncStream<Void>) -> @Sendable () async throws -> any InstanceProcesses {
+    /// Launches the fleet once the hook receiver listens (hooks fired before would fail open and be lost),
+    /// given where it listens.
+    func fleetLauncher(credentials: [InstanceName: CredentialFile],
+                       listening: AsyncStream<ServerEndpoint>) -> @Sendable () async throws -> any InstanceProcesses {
         let hooks = URL(fileURLWithPath: templates.path).deletingLastPathComponent().appendingPathComponent("hooks").path
         return { [self] in
-            for await _ in listening {}
+            var server: ServerEndpoint?
+            for await endpoint in listening { server = endpoint }
             try Task.checkCancellation()
+            guard let server else { throw OrchError.failure("the hook endpoint did not start; see the error above") }
             let configuration = Fleet.Configuration(
                 config: config, credentials: credentials, prompts: try templates.rolePrompts(for: workspace, workerCount: config.workerCount),
                 hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil, orchBinary: Self.runningExecutable(), server: server)

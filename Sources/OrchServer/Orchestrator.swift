@@ -23,10 +23,8 @@ public struct Orchestrator: Sendable {
     let workspace: Workspace
     let lock: StateLock
     let remote: RemoteSync
+    let reach: ContainerEngine.HostReach
     let logger: Logger
-
-    /// Where the hook receiver listens.
-    public var socketPath: String { layout.socket }
 
     /// Validates the config and the machine, takes the state lock and prepares the workspace.
     /// - Parameters:
@@ -56,22 +54,21 @@ public struct Orchestrator: Sendable {
         guard try await engine.hasImage(config.image) else {
             throw OrchError.usage("image \(config.image) (field image) is not present; build it (scripts/build-test-image for orch-claude-test:latest, or templates/Dockerfile)")
         }
-        guard layout.socket.utf8.count <= HookReceiver.maximumSocketPath else {
-            throw OrchError.usage("state directory \(layout.root) is too long for a unix socket path (\(HookReceiver.maximumSocketPath) bytes); use a shorter --state")
-        }
         let fresh = !FileManager.default.fileExists(atPath: layout.root)
         let lock = try StateLock(path: layout.lock)
         let workspace: Workspace
+        let reach: ContainerEngine.HostReach
         do {
             workspace = try Workspace.prepare(repositoryURL: config.repositoryURL, target: config.branch, workerCount: config.workerCount,
                                               layout: layout, remote: remote)
+            reach = try await channelReach(config: config, engine: engine)
         } catch {
             // A state directory made by this attempt holds nothing but its clone: leave no trace of a refused start.
             if fresh { try? FileManager.default.removeItem(atPath: layout.root) }
             throw error
         }
         return Orchestrator(config: config, layout: layout, credentials: credentials, templates: templates, engine: engine,
-                            workspace: workspace, lock: lock, remote: remote, logger: logger)
+                            workspace: workspace, lock: lock, remote: remote, reach: reach, logger: logger)
     }
 
     /// Runs the receiver and the instances until `shutdown` returns, then
@@ -87,11 +84,8 @@ public struct Orchestrator: Sendable {
         let pool = try CredentialPool.load(files: credentials, instances: workspace.instances, stateFile: layout.credentialState)
         try pool.save()
         let assigned = Dictionary(uniqueKeysWithValues: workspace.instances.map { ($0, pool.file(of: $0)!) })
-        let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
-        let endpoint = ServerEndpoint(socketPath: socketPath, tokens: Dictionary(uniqueKeysWithValues: workspace.instances.compactMap { instance in
-            tokens.token(for: instance).map { (instance, $0) }
-        }))
-        let launchFleet = fleetLauncher(credentials: assigned, server: endpoint, listening: listening)
+        let (listening, listeningContinuation) = AsyncStream<ServerEndpoint>.makeStream()
+        let launchFleet = fleetLauncher(credentials: assigned, listening: listening)
         let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
         let flow = TaskFlow(configuration: .init(target: workspace.target, workerCount: config.workerCount, layout: layout),
                             typer: { instance, text in try await supervisor.type(text, into: instance) },
@@ -102,8 +96,15 @@ public struct Orchestrator: Sendable {
                                      events: events, logger: logger)
         let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
         let (currentReport, status) = statusSources(board: board, rotator: rotator, sync: sync)
-        let receiver = try HookReceiver(socketPath: socketPath, tokens: tokens, handler: router, events: events, status: status, logger: logger)
-            .application(onRunning: { listeningContinuation.finish() })
+        let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, logger: logger)
+            .application(onRunning: { [self] port in
+                do {
+                    listeningContinuation.yield(try recordEndpoint(port: port, tokens: tokens))
+                } catch {
+                    logger.error("\(error)")
+                }
+                listeningContinuation.finish()
+            })
         OrchMetrics.bootstrap()
         // The shutdown request ends the group gracefully: services stop in reverse order. The remote's sync stops
         // after the instances, so its last push holds their last merge; the supervisor is last so that it stops

@@ -6,7 +6,7 @@ import OrchServer
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show every instance, task and credential file of a run (exit 1 when its server is down).",
-        discussion: "Inside a container it asks the server at $ORCH_SOCKET. The --json schema is in docs/DESIGN.md."
+        discussion: "Inside a container it asks the server at $ORCH_URL. The --json schema is in docs/DESIGN.md."
     )
 
     @OptionGroup var location: StateOptions
@@ -33,15 +33,25 @@ struct Status: AsyncParsableCommand {
     private func load() async throws -> StatusReport {
         let fromState = location.config != nil || location.state != nil
         let resolved = fromState ? try location.resolve() : nil
-        guard let socket = resolved.map({ $0.layout.socket }) ?? ProcessInfo.processInfo.environment["ORCH_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        let environment = ProcessInfo.processInfo.environment
+        // On the host: the endpoint and the operator's token the server left in its state; in a container: its own.
+        let server: (url: String, token: String)? = if let layout = resolved?.layout {
+            ChannelEndpoint.load(from: layout.endpoint).map { ($0.hostURL, InstanceTokens.operatorToken(inFile: layout.tokens) ?? "") }
+        } else if let url = environment["ORCH_URL"], !url.isEmpty {
+            (url, environment["ORCH_TOKEN"] ?? "")
+        } else {
+            nil
+        }
+        guard resolved != nil || server != nil else {
             throw ValidationError("give --config or --state (outside a container orch serve started)")
         }
-        if case .reply(200, let body) = await HookClient(socketPath: socket, token: "", timeout: .seconds(1)).get("/status"),
+        if let server, let endpoint = ChannelAddress(url: server.url),
+           case .reply(200, let body) = await HookClient(endpoint: endpoint, token: server.token, timeout: .seconds(1)).get("/status"),
            let report = try? JSONDecoder().decode(StatusReport.self, from: Data(body.utf8)) {
             return report
         }
         guard let (layout, target, workerCount) = resolved else {
-            throw OrchError.failure("no orch server answers at \(socket)")
+            throw OrchError.failure("no orch server answers at \(server?.url ?? "$ORCH_URL")")
         }
         let instances = workerCount.map { InstanceName.all(workerCount: $0) }
             ?? ((try? FileManager.default.contentsOfDirectory(atPath: layout.worktrees)) ?? []).compactMap { InstanceName($0) }.sorted()

@@ -187,7 +187,7 @@ enum EventLogReading {
             #expect(typed.contains { $0["task"] == TaskID(run.taskCount + 1).description && $0["attempts"] == "1" }, "\(typed)")
             #expect(later.contains { $0["event"] == "notified" && $0["by"] == "pane" && $0["notices"]?.contains("done:\(TaskID(run.taskCount + 1))") == true })
 
-            // orch status, from the host and from inside the manager's container (through $ORCH_SOCKET).
+            // orch status, from the host and from inside the manager's container (through $ORCH_URL and its own token).
             let live = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state"), "--json"])
             #expect(live.status == 0, "\(live.stderr)")
             let report = try JSONDecoder().decode(StatusSchema.self, from: Data(live.stdout.utf8))

@@ -62,6 +62,12 @@ import TestSupport
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "resources": {"gpus": 1}}"#, "field resources.gpus: unknown"),
         (#"{"repositoryUrl": "proj/repo", "workerCount": 1, "claudeConfigs": "x"}"#, "field repositoryUrl: proj/repo is a relative path"),
         (#"{"repositoryUrl": "", "workerCount": 1, "claudeConfigs": "x"}"#, "field repositoryUrl: is empty"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"listen": "my-host"}}"#, "field channel.listen: expected an IPv4 or IPv6 address"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"port": 0}}"#, "field channel.port: expected a whole number from 1 to 65535"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"url": "unix:///run/orch.sock"}}"#, "field channel.url: expected http://HOST:PORT"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"url": "http://10.0.0.5"}}"#, "field channel.url: expected http://HOST:PORT"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"port": 7431, "url": "http://10.0.0.5:7432"}}"#, "field channel.url: names port 7432 but channel.port is 7431"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"socket": "/x"}}"#, "field channel.socket: unknown field"),
         (#"[1, 2]"#, "expected a JSON object at the top, found an array"),
         (#"{"repositoryUrl": "r",,}"#, "not valid JSON"),
     ])
@@ -72,6 +78,16 @@ import TestSupport
             let error = error as! OrchError
             return error.code == .usage && error.message.hasPrefix("/cfg/orchestrator.json: ") && error.message.contains(message)
         }
+    }
+
+    @Test func readsTheChannel() throws {
+        let config = try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"listen": "::1", "port": 7431, "url": "http://[::1]:7431/"}}"#)
+        #expect(config.channel == ChannelSettings(listen: "::1", port: 7431, url: "http://[::1]:7431/"))
+        #expect(ChannelAddress(url: "http://[::1]:7431/") == ChannelAddress(host: "::1", port: 7431))
+        #expect(ChannelAddress(host: "::1", port: 7431).url == "http://[::1]:7431")
+        #expect(ChannelAddress(url: "http://host.docker.internal:80")?.host == "host.docker.internal")
+        #expect(ChannelAddress(url: "http://a:b@host:80") == nil)
+        #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x"}"#).channel == ChannelSettings())
     }
 
     @Test func aMissingFileSaysHowToMakeOne() {

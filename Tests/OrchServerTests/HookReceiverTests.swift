@@ -19,27 +19,38 @@ struct RecordingHandler: HookHandler {
     }
 }
 
-/// A receiver on a socket in a scratch directory, stopped by `stop()`.
+/// A receiver on a loopback port, its tokens in a scratch directory, stopped by `stop()`.
 struct RunningReceiver {
-    let socket: String
+    let endpoint: ChannelAddress
     let tokens: InstanceTokens
     let handler: RecordingHandler
     let task: Task<Void, any Error>
 
-    static func start(in dir: ScratchDirectory, events: EventLog? = nil) async throws -> RunningReceiver {
-        let socket = dir("run", "orch.sock")
+    /// - Parameters:
+    ///   - port: 0 for any free one.
+    static func start(in dir: ScratchDirectory, events: EventLog? = nil, port: Int = 0, limits: HTTPLimits = HTTPLimits(),
+                      status: (@Sendable () async -> Data)? = nil) async throws -> RunningReceiver {
         let tokens = try InstanceTokens.loadOrCreate(file: dir("run", "tokens.json"), instances: InstanceName.all(workerCount: 2))
         let handler = RecordingHandler()
-        let (listening, continuation) = AsyncStream<Void>.makeStream()
-        let app = try HookReceiver(socketPath: socket, tokens: tokens, handler: handler, events: events, logger: .quiet)
-            .application(onRunning: { continuation.finish() })
+        let (listening, continuation) = AsyncStream<Int>.makeStream()
+        let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: port), tokens: tokens, handler: handler, events: events,
+                               status: status, limits: limits, logger: .quiet)
+            .application(onRunning: { bound in
+                continuation.yield(bound)
+                continuation.finish()
+            })
         let task = Task { try await app.run() }
-        for await _ in listening {}
-        return RunningReceiver(socket: socket, tokens: tokens, handler: handler, task: task)
+        var bound = 0
+        for await port in listening { bound = port }
+        return RunningReceiver(endpoint: ChannelAddress(host: "127.0.0.1", port: bound), tokens: tokens, handler: handler, task: task)
     }
 
     func client(_ instance: InstanceName, timeout: Duration = .seconds(5)) -> HookClient {
-        HookClient(socketPath: socket, token: tokens.token(for: instance)!, timeout: timeout)
+        HookClient(endpoint: endpoint, token: tokens.token(for: instance)!, timeout: timeout)
+    }
+
+    func client(token: String, timeout: Duration = .seconds(5)) -> HookClient {
+        HookClient(endpoint: endpoint, token: token, timeout: timeout)
     }
 
     func stop() async {
@@ -56,7 +67,7 @@ struct RunningReceiver {
         let events = try EventLog(file: dir("logs", "events.jsonl"))
         let receiver = try await RunningReceiver.start(in: dir, events: events)
         try await withCleanup {
-            let attributes = try FileManager.default.attributesOfItem(atPath: receiver.socket)
+            let attributes = try FileManager.default.attributesOfItem(atPath: dir("run", "tokens.json"))
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
             #expect(await receiver.client(.worker(2)).send(event: "SessionStart", body: Self.sessionStart) == .reply(status: 200, body: ""))
@@ -84,9 +95,9 @@ struct RunningReceiver {
         let dir = ScratchDirectory()
         let receiver = try await RunningReceiver.start(in: dir)
         try await withCleanup {
-            let wrongToken = HookClient(socketPath: receiver.socket, token: String(repeating: "a", count: 64))
+            let wrongToken = receiver.client(token: String(repeating: "a", count: 64))
             #expect(await wrongToken.send(event: "Stop", body: Self.sessionStart) == .reply(status: 401, body: "missing or unknown token\n"))
-            let noToken = HookClient(socketPath: receiver.socket, token: "")
+            let noToken = receiver.client(token: "")
             #expect(await noToken.send(event: "Stop", body: Self.sessionStart) == .reply(status: 401, body: "missing or unknown token\n"))
 
             let worker = receiver.client(.worker(1))
@@ -106,16 +117,17 @@ struct RunningReceiver {
 
     @Test func noServerOrAStalledOneMeansUnreachableWithinTheTimeout() async throws {
         let dir = ScratchDirectory()
-        let missing = HookClient(socketPath: dir("none.sock"), token: "t", timeout: .seconds(2))
+        let missing = HookClient(endpoint: ChannelAddress(host: "127.0.0.1", port: try RawSocket.freePort()), token: "t", timeout: .seconds(2))
         guard case .unreachable = await missing.send(event: "Stop", body: Self.sessionStart) else {
-            Issue.record("a missing socket is not unreachable")
+            Issue.record("a port nothing listens on is not unreachable")
             return
         }
         // A socket that listens but never accepts: the request sits in the backlog.
-        let stalled = try ListeningSocket(path: dir("stalled.sock"))
+        let stalled = try ListeningSocket()
         defer { stalled.close() }
         let started = ContinuousClock.now
-        guard case .unreachable = await HookClient(socketPath: stalled.path, token: "t", timeout: .seconds(1)).send(event: "Stop", body: Self.sessionStart) else {
+        guard case .unreachable = await HookClient(endpoint: ChannelAddress(host: "127.0.0.1", port: stalled.port), token: "t", timeout: .seconds(1))
+            .send(event: "Stop", body: Self.sessionStart) else {
             Issue.record("a stalled server is not unreachable")
             return
         }
@@ -154,7 +166,7 @@ struct RunningReceiver {
                     group.addTask {
                         for index in stride(from: lane, to: payloads.count, by: 8) {
                             let payload = payloads[index]
-                            let client = HookClient(socketPath: receiver.socket, token: payload.token ?? "", timeout: .seconds(10))
+                            let client = receiver.client(token: payload.token ?? "", timeout: .seconds(10))
                             if case .unreachable(let why) = await client.send(event: payload.event, body: payload.body) {
                                 Issue.record("payload \(index) got no answer: \(why)")
                             }
@@ -166,7 +178,7 @@ struct RunningReceiver {
                     var raw = SeededGenerator(seed: 7)
                     for _ in 0..<1_000 {
                         let bytes = (0..<Int.random(in: 1...600, using: &raw)).map { _ in UInt8.random(in: 0...255, using: &raw) }
-                        try RawSocket.send(bytes, to: receiver.socket)
+                        try await onOwnThread { try RawSocket.send(bytes, toPort: receiver.endpoint.port) }
                     }
                 }
                 try await group.waitForAll()
