@@ -98,3 +98,24 @@ extension HookClient.Outcome {
         return nil
     }
 }
+
+@Suite struct DashboardHostTests {
+    @Test func theDashboardServesLoopbackAndRefusesOtherHosts() async throws {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Dashboard(port: 0, status: { Data("{}".utf8) }, logger: .quiet).application(onRunning: { port in
+            continuation.yield(port)
+            continuation.finish()
+        })
+        let task = Task { try await app.run() }
+        defer { task.cancel() }
+        var bound = 0
+        for await value in ports { bound = value }
+        let port = bound
+        let page = await HookClient(endpoint: ChannelAddress(host: "127.0.0.1", port: port), token: "").get("/status")
+        #expect(page == .reply(status: 200, body: "{}"), "\(page)")
+        let raw = try await onOwnThread {
+            try RawSocket.exchange(Array("GET /status HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n".utf8), toPort: port)
+        }
+        #expect(raw.hasPrefix("HTTP/1.1 421"), "\(raw.prefix(200))")
+    }
+}

@@ -71,6 +71,23 @@ public enum RawSocket {
         return nil
     }
 
+    /// Connects, writes `bytes`, and returns what comes back until the server closes (or 2 s pass).
+    public static func exchange(_ bytes: [UInt8], toPort port: Int) throws -> String {
+        let fd = try connectLoopback(port: port)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            guard count > 0 else { break }
+            reply += buffer[0..<count]
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
     /// A loopback port nothing listens on right now.
     public static func freePort() throws -> Int {
         let listening = try ListeningSocket()
