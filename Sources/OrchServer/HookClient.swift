@@ -87,9 +87,16 @@ public struct HookClient: Sendable {
                 head.headers.add(name: "Content-Type", value: "application/json")
                 head.headers.add(name: "Content-Length", value: String(body.count))
                 head.headers.add(name: "Connection", value: "close")
-                try await outbound.write(.head(head))
-                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // A server may answer before it has read the body (401 on a
+                // missing token) and close: its reply still counts, so read on.
+                var writeError: Error?
+                do {
+                    try await outbound.write(.head(head))
+                    if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                    try await outbound.write(.end(nil))
+                } catch {
+                    writeError = error
+                }
                 var status = 0
                 var reply = ByteBuffer()
                 for try await part in inbound {
@@ -99,6 +106,7 @@ public struct HookClient: Sendable {
                     case .end: return .reply(status: status, body: String(buffer: reply))
                     }
                 }
+                if let writeError { throw writeError }
                 return .unreachable("the server closed the connection without a full reply")
             }
         } catch {

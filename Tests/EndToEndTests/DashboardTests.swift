@@ -7,7 +7,7 @@ import TestSupport
     @Test func theDashboardShowsInstancesAndTasksUpdatedLiveAndMetricsAreServedOnLoopbackOnly() async throws {
         let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
                                     "install Debian's chromium (scripts/test does)")
-        let port = Int.random(in: 20_000...40_000)
+        let port = try RawSocket.freePort()
         let run = try await TaskFlowTests.Run(taskSeconds: 3, dashboardPort: port)
         let serve = try run.startServe()
         try await withCleanup {

@@ -11,7 +11,7 @@ final class SlowLoadProxy {
     let port: Int
 
     init(dashboardPort: Int, seconds: Int) throws {
-        port = Int.random(in: 40_001...50_000)
+        port = try RawSocket.freePort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", Self.script, String(port), String(dashboardPort), String(seconds)]
         try process.run()

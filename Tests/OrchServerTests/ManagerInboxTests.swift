@@ -36,12 +36,14 @@ import TestSupport
     @Test func anIdleManagerGetsNoticesTypedConfirmedByItsPromptElseTypedAgainUpToALimit() async throws {
         #expect(await flow.managerStopped() == .none, "nothing pending: it is idle")
         await flow.notify(ManagerNotice(.done(TaskID(3)), text: "T-0003 is done"))
-        await flow.poll(now: Date())
+        // One clock for the whole test: a busy machine must not age the typed notice.
+        let start = Date()
+        await flow.poll(now: start)
         var typed = await setup.panes.texts(.manager)
         #expect(typed.count == 1 && typed[0].hasPrefix("[orch] ") && typed[0].contains("T-0003 is done"), "\(typed)")
-        await flow.poll(now: Date().addingTimeInterval(1))
+        await flow.poll(now: start.addingTimeInterval(1))
         #expect(await setup.panes.texts(.manager).count == 1, "not typed again before confirmSeconds")
-        for attempt in 2...6 { await flow.poll(now: Date().addingTimeInterval(Double(attempt) * 10)) }
+        for attempt in 2...6 { await flow.poll(now: start.addingTimeInterval(Double(attempt) * 10)) }
         typed = await setup.panes.texts(.manager)
         #expect(typed.count == PaneDelivery.maximumAttempts, "typed again after each wait, \(PaneDelivery.maximumAttempts) times at most")
         await flow.promptSubmitted(.manager, prompt: typed[0])
