@@ -22,8 +22,8 @@ public struct InstanceHome: Sendable {
     /// - Parameters:
     ///   - instance: the instance.
     ///   - layout: the state directory's layout.
-    ///   - hooksDirectory: where `hooks/` is mounted inside containers.
-    public init(instance: InstanceName, layout: StateLayout, hooksDirectory: String = "/opt/orch/hooks") {
+    ///   - hooksDirectory: where the hook scripts are inside containers.
+    public init(instance: InstanceName, layout: StateLayout, hooksDirectory: String = InstanceImage.hooksDirectory) {
         self.instance = instance
         self.path = layout.home(instance)
         self.worktree = layout.worktree(instance)

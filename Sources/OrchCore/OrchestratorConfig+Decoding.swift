@@ -70,7 +70,7 @@ private struct Environment: Decodable {
 
 extension OrchestratorConfig.Resources: Decodable {
     public init(from decoder: any Decoder) throws {
-        let object = try ConfigObject(decoder, known: ["cpus", "memory"])
+        let object = try ConfigObject(decoder, known: ["cpus", "memory", "pids"])
         switch object.fields["cpus"] {
         case nil: break
         case .number(let cpus) where cpus > 0: self.cpus = cpus
@@ -81,6 +81,7 @@ extension OrchestratorConfig.Resources: Decodable {
         case .string(let memory) where memory.range(of: #"^[0-9]+[bkmgBKMG]?$"#, options: .regularExpression) != nil: self.memory = memory
         case _?: throw object.fail("memory", "expected a size like \"4g\" or \"512m\"")
         }
+        pids = try object.integer("pids", in: 64...1_000_000) ?? pids
     }
 }
 

@@ -13,6 +13,14 @@ public struct OrchestratorConfig: Equatable, Sendable {
         public var cpus: Double?
         /// Memory per container, in Docker's notation (`4g`, `512m`).
         public var memory: String?
+        /// Processes per container: a fork bomb in agent-run code stops there.
+        public var pids = 2_048
+
+        public init(cpus: Double? = nil, memory: String? = nil, pids: Int = 2_048) {
+            self.cpus = cpus
+            self.memory = memory
+            self.pids = pids
+        }
     }
 
     /// The repository to orchestrate.

@@ -17,7 +17,7 @@ func runCommand(_ program: String, _ arguments: [String], allowFailure: Bool = f
     let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
     do {
         result = try await Subprocess.run(
-            .name(program), arguments: Arguments(arguments),
+            program.contains("/") ? .path(FilePath(program)) : .name(program), arguments: Arguments(arguments),
             output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
     } catch {
         throw RuntimeError(code: .programMissing, command: [program] + arguments, message: "cannot run \(program): \(error)")

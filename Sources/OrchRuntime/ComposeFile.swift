@@ -45,12 +45,15 @@ public struct ComposeFile: Sendable, Equatable {
         public var cpus: Double?
         /// Memory limit (`4g`).
         public var memory: String?
+        /// Process limit (`pids_limit`).
+        public var pids: Int?
         /// The command and its arguments.
         public var command: [String]
 
         /// - Parameters: see the properties.
         public init(name: String, containerName: String? = nil, image: String, user: String? = nil, workingDirectory: String? = nil, environment: [String: String] = [:],
-                    mounts: [Mount] = [], network: String = "bridge", cpus: Double? = nil, memory: String? = nil, command: [String] = []) {
+                    mounts: [Mount] = [], network: String = "bridge", cpus: Double? = nil, memory: String? = nil, pids: Int? = nil,
+                    command: [String] = []) {
             self.name = name
             self.containerName = containerName
             self.image = image
@@ -61,6 +64,7 @@ public struct ComposeFile: Sendable, Equatable {
             self.network = network
             self.cpus = cpus
             self.memory = memory
+            self.pids = pids
             self.command = command
         }
     }
@@ -95,6 +99,11 @@ public struct ComposeFile: Sendable, Equatable {
             }
             if let cpus = service.cpus { lines.append("    cpus: \(cpus)") }
             if let memory = service.memory { lines.append("    mem_limit: \(quoted(memory))") }
+            if let pids = service.pids { lines.append("    pids_limit: \(pids)") }
+            // Agent-run code needs no capability (it runs as the worktree's owner) and must not gain one
+            // through a setuid binary in the image.
+            lines.append("    cap_drop: [\"ALL\"]")
+            lines.append("    security_opt: [\"no-new-privileges:true\"]")
             if !service.environment.isEmpty {
                 lines.append("    environment:")
                 for (key, value) in service.environment.sorted(by: { $0.key < $1.key }) {

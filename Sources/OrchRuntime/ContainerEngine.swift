@@ -40,6 +40,21 @@ public struct ContainerEngine: Sendable {
         return output.hasPrefix("sha256:")
     }
 
+    /// The engine's architecture (`x86_64`, `aarch64`): what an image's binaries must be built for.
+    /// - Throws: ``RuntimeError`` when docker cannot run.
+    public func architecture() async throws -> String {
+        try await runCommand("docker", ["info", "--format", "{{.Architecture}}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// An image's labels, or nil when the image is not present.
+    /// - Throws: ``RuntimeError`` when docker cannot run.
+    public func imageLabels(_ image: String) async throws -> [String: String]? {
+        let output = try await runCommand("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", image], allowFailure: true)
+        guard let data = output.data(using: .utf8), let json = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) else { return nil }
+        // An image without labels prints `null`.
+        return (json as? [String: Any])?.compactMapValues { $0 as? String } ?? [:]
+    }
+
     /// Creates and starts services' containers in the background, all in one
     /// Compose call (Compose v1 is a Python program: one start instead of one per instance).
     /// - Parameters:

@@ -3,8 +3,8 @@ import OrchCore
 
 extension Fleet {
     /// What a fleet is launched with: the config's parts that shape the
-    /// containers, each instance's credential file and role prompt, and where
-    /// orch's own files are for the containers to mount.
+    /// containers, each instance's credential file and role prompt, and the
+    /// channel. orch and its hooks are inside the image: nothing of the host's is mounted.
     ///
     /// ```swift
     /// let configuration = try Fleet.Configuration(config: config, credentials: files, prompts: prompts, server: endpoint)
@@ -27,10 +27,6 @@ extension Fleet {
         public var credentials: [InstanceName: CredentialFile]
         /// Each instance's role prompt, rendered.
         public var prompts: [InstanceName: String]
-        /// The host folder mounted at `/opt/orch/hooks`.
-        public var hooksDirectory: String?
-        /// The host's `orch`, mounted at `/usr/local/bin/orch`.
-        public var orchBinary: String?
         /// The endpoint and tokens; nil runs the instances without a server.
         public var server: ServerEndpoint?
         /// The first instruction of a resumed conversation.
@@ -38,7 +34,7 @@ extension Fleet {
 
         /// The projection of a validated config.
         public init(config: OrchestratorConfig, credentials: [InstanceName: CredentialFile], prompts: [InstanceName: String],
-                    hooksDirectory: String? = nil, orchBinary: String? = nil, server: ServerEndpoint? = nil) {
+                    server: ServerEndpoint? = nil) {
             image = config.image
             network = config.network
             resources = config.resources
@@ -47,8 +43,6 @@ extension Fleet {
             workerCount = config.workerCount
             self.credentials = credentials
             self.prompts = prompts
-            self.hooksDirectory = hooksDirectory
-            self.orchBinary = orchBinary
             self.server = server
         }
     }
@@ -74,8 +68,6 @@ extension Fleet.Configuration {
         // The settings hold orch's hooks: read-only over the writable HOME, so an instance cannot unhook itself.
         var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path),
                                            .init(home.settingsFile, readOnly: true)]
-        if let hooksDirectory { mounts.append(.init(hooksDirectory, at: "/opt/orch/hooks", readOnly: true)) }
-        if let orchBinary { mounts.append(.init(orchBinary, at: "/usr/local/bin/orch", readOnly: true)) }
         if let server, let token = server.tokens[instance] {
             environment["ORCH_URL"] = server.url
             environment["ORCH_TOKEN"] = token
@@ -83,6 +75,6 @@ extension Fleet.Configuration {
         return ComposeFile.Service(
             name: "\(instance)", containerName: "\(project)-\(instance)", image: image, user: "\(getuid()):\(getgid())",
             workingDirectory: layout.worktree(instance), environment: environment, mounts: mounts, network: network,
-            cpus: resources?.cpus, memory: resources?.memory, command: ["sh", "-c", InstanceHome.containerCommand])
+            cpus: resources?.cpus, memory: resources?.memory, pids: resources?.pids ?? OrchestratorConfig.Resources().pids, command: ["sh", "-c", InstanceHome.containerCommand])
     }
 }

@@ -7,7 +7,6 @@ extension Orchestrator {
     /// given where it listens.
     func fleetLauncher(credentials: [InstanceName: CredentialFile],
                        listening: AsyncStream<ServerEndpoint>) -> @Sendable () async throws -> any InstanceProcesses {
-        let hooks = URL(fileURLWithPath: templates.path).deletingLastPathComponent().appendingPathComponent("hooks").path
         return { [self] in
             var server: ServerEndpoint?
             for await endpoint in listening { server = endpoint }
@@ -15,7 +14,7 @@ extension Orchestrator {
             guard let server else { throw OrchError.failure("the hook endpoint did not start; see the error above") }
             let configuration = Fleet.Configuration(
                 config: config, credentials: credentials, prompts: try templates.rolePrompts(for: workspace, workerCount: config.workerCount),
-                hooksDirectory: FileManager.default.fileExists(atPath: hooks) ? hooks : nil, orchBinary: Self.runningExecutable(), server: server)
+                server: server)
             return try await Fleet.launch(configuration, workspace: workspace, engine: engine)
         }
     }
@@ -39,11 +38,5 @@ extension Orchestrator {
             return (try? encoder.encode(current)) ?? Data()
         }
         return (report, json)
-    }
-
-    /// This process's executable, mounted into the containers as `/usr/local/bin/orch`.
-    static func runningExecutable() -> String? {
-        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        return path
     }
 }

@@ -51,9 +51,10 @@ public struct Orchestrator: Sendable {
         } catch let error as RuntimeError {
             throw OrchError.usage(error.message)
         }
-        guard try await engine.hasImage(config.image) else {
-            throw OrchError.usage("image \(config.image) (field image) is not present; build it (scripts/build-test-image for orch-claude-test:latest, or templates/Dockerfile)")
+        guard let labels = try await engine.imageLabels(config.image) else {
+            throw OrchError.usage("image \(config.image) (field image) is not present; build it with `orch image build --tag \(config.image)`")
         }
+        try InstanceImage.check(labels: labels, image: config.image)
         let fresh = !FileManager.default.fileExists(atPath: layout.root)
         let lock = try StateLock(path: layout.lock)
         let workspace: Workspace

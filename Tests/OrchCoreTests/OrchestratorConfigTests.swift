@@ -42,6 +42,7 @@ import TestSupport
         #expect(config.dashboardPort == 0)
         #expect(config.resources?.cpus == 1.5)
         #expect(config.resources?.memory == "4g")
+        #expect(config.resources?.pids == 2_048, "a process limit even when the config names none")
     }
 
     @Test(arguments: [
@@ -59,6 +60,7 @@ import TestSupport
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "env": []}"#, "field env: expected an object"),
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "dashboardPort": 70000}"#, "field dashboardPort"),
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "resources": {"memory": "lots"}}"#, "field resources.memory"),
+        (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "resources": {"pids": 10}}"#, "field resources.pids"),
         (#"{"repositoryUrl": "r", "workerCount": 1, "claudeConfigs": "x", "resources": {"gpus": 1}}"#, "field resources.gpus: unknown"),
         (#"{"repositoryUrl": "proj/repo", "workerCount": 1, "claudeConfigs": "x"}"#, "field repositoryUrl: proj/repo is a relative path"),
         (#"{"repositoryUrl": "", "workerCount": 1, "claudeConfigs": "x"}"#, "field repositoryUrl: is empty"),

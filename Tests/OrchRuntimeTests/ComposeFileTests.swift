@@ -8,7 +8,7 @@ import Testing
             .init(name: "worker-1", image: "orch-claude-test:latest", user: "1000:1000", workingDirectory: "/s/worktrees/worker-1",
                   environment: ["ORCH_INSTANCE": "worker-1", "ODD": "a \"quoted\": value"],
                   mounts: [.init("/s/worktrees/worker-1"), .init("/repo/hooks", at: "/opt/orch/hooks", readOnly: true)],
-                  network: "host", cpus: 2, memory: "4g", command: ["claude", "--resume", "abc"]),
+                  network: "host", cpus: 2, memory: "4g", pids: 512, command: ["claude", "--resume", "abc"]),
             .init(name: "manager", image: "img", network: "orchnet"),
         ])
         let text = file.rendered()
@@ -23,6 +23,9 @@ import Testing
                 network_mode: "host"
                 cpus: 2.0
                 mem_limit: "4g"
+                pids_limit: 512
+                cap_drop: ["ALL"]
+                security_opt: ["no-new-privileges:true"]
                 environment:
                   "ODD": "a \\"quoted\\": value"
                   "ORCH_INSTANCE": "worker-1"

@@ -1,0 +1,38 @@
+/// What an instance image says, in its labels, about the orch inside it: the
+/// channel protocol it speaks and the build it carries. `orch serve` reads
+/// them before it starts a fleet, so an image left from another orch is
+/// refused up front rather than failing hook by hook at run time.
+///
+/// ```swift
+/// try InstanceImage.check(labels: ["org.orch.protocol": "2"], image: "orch-claude:latest")
+/// ```
+public enum InstanceImage {
+    /// The channel protocol this orch speaks: 1 was the unix socket; 2 is
+    /// hooks over HTTP with a token per instance and orch inside the image.
+    public static let protocolVersion = 2
+    /// The label holding the protocol of the image's orch.
+    public static let protocolLabel = "org.orch.protocol"
+    /// The label holding a hash of what the image was built from (orch, Claude Code, the Dockerfile).
+    public static let buildLabel = "org.orch.build"
+    /// The label holding the Claude Code version inside.
+    public static let claudeVersionLabel = "org.orch.claude-version"
+    /// The image `orch image build` makes unless told otherwise.
+    public static let defaultTag = "orch-claude:latest"
+    /// Where orch is inside the image.
+    public static let orchPath = "/usr/local/bin/orch"
+    /// Where the hook scripts are inside the image.
+    public static let hooksDirectory = "/opt/orch/hooks"
+
+    /// Refuses an image whose orch speaks another protocol, or that has none.
+    /// - Throws: ``OrchError`` (usage) naming the image, the field and both versions.
+    public static func check(labels: [String: String], image: String) throws {
+        guard let found = labels[protocolLabel] else {
+            throw OrchError.usage("image \(image) (field image) has no orch inside (no \(protocolLabel) label); "
+                + "build one with `orch image build --tag \(image)`")
+        }
+        guard found == String(protocolVersion) else {
+            throw OrchError.usage("image \(image) (field image) carries an orch that speaks protocol \(found); this orch speaks "
+                + "\(protocolVersion): rebuild it with `orch image build --tag \(image)`")
+        }
+    }
+}

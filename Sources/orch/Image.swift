@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct Image: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the image instances run in.",
+        subcommands: [Build.self]
+    )
+}
