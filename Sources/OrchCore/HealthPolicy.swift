@@ -2,7 +2,7 @@
 /// `health` object of `orchestrator.json`.
 ///
 /// ```json
-/// "health": {"checkSeconds": 2, "silenceSeconds": 1800, "maxRestarts": 5, "windowSeconds": 600, "backoffSeconds": 2, "maxBackoffSeconds": 60, "rateLimitSeconds": 900}
+/// "health": {"checkSeconds": 2, "silenceSeconds": 1800, "maxRestarts": 5, "windowSeconds": 600, "backoffSeconds": 2, "maxBackoffSeconds": 60, "rateLimitSeconds": 900, "rateLimitSignalSeconds": 60}
 /// ```
 public struct HealthPolicy: Equatable, Sendable {
     /// How often tmux sessions and panes are checked.
@@ -19,12 +19,16 @@ public struct HealthPolicy: Equatable, Sendable {
     public var maxBackoffSeconds: Double = 60
     /// How long a rate limit is assumed to last when the client shows no reset time (an API key's 429 shows none).
     public var rateLimitSeconds: Double = 900
+    /// One instance's rate-limit signals are acted on at most once in this long; a later one waits
+    /// for the window to pass (a container that fakes them cannot walk the pool faster).
+    public var rateLimitSignalSeconds: Double = 60
 
     /// The defaults.
     public init() {}
 
     /// The fields of the `health` object, for validation.
-    static let fields = ["checkSeconds", "silenceSeconds", "maxRestarts", "windowSeconds", "backoffSeconds", "maxBackoffSeconds", "rateLimitSeconds"]
+    static let fields = ["checkSeconds", "silenceSeconds", "maxRestarts", "windowSeconds", "backoffSeconds", "maxBackoffSeconds", "rateLimitSeconds",
+                          "rateLimitSignalSeconds"]
 
     /// The wait before the restart that follows `failures` failures in the window (1 = the first).
     /// - Parameters:

@@ -26,10 +26,7 @@ extension InstanceHome {
     /// - Throws: ``OrchError`` for an id that is not a session id, or when the file cannot be written.
     public func recordSession(_ sessionID: String) throws {
         guard Self.isSessionID(sessionID) else { throw OrchError.usage("not a session id: \(sessionID.prefix(80))") }
-        try FileManager.default.createDirectory(atPath: path + "/.orch", withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: sessionRecord, contents: Data(sessionID.utf8)) else {
-            throw OrchError.failure("cannot write \(sessionRecord)")
-        }
+        try files.write(Data(sessionID.utf8), to: ".orch/session-id")
     }
 
     /// The conversation to resume: the recorded session when its transcript
@@ -37,7 +34,7 @@ extension InstanceHome {
     /// server), else nil.
     public func lastSessionID() -> String? {
         let transcripts = self.transcripts()
-        if let recorded = try? String(contentsOfFile: sessionRecord, encoding: .utf8),
+        if let recorded = files.read(".orch/session-id", limit: 256).map({ String(decoding: $0, as: UTF8.self) }),
            transcripts.contains(where: { $0.id == recorded }) {
             return recorded
         }
@@ -56,15 +53,12 @@ extension InstanceHome {
     /// - Throws: ``OrchError`` when the files cannot be written.
     public func prepareStart(resuming session: String?, prompt: String) throws {
         guard let session else {
-            try? FileManager.default.removeItem(atPath: resumeSessionFile)
+            files.remove(".orch/resume-session")
             return
         }
         guard Self.isSessionID(session) else { throw OrchError.usage("not a session id: \(session.prefix(80))") }
-        try FileManager.default.createDirectory(atPath: path + "/.orch", withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: resumePromptFile, contents: Data(prompt.utf8)),
-              FileManager.default.createFile(atPath: resumeSessionFile, contents: Data(session.utf8)) else {
-            throw OrchError.failure("cannot write \(resumeSessionFile)")
-        }
+        try files.write(Data(prompt.utf8), to: ".orch/resume-prompt.md")
+        try files.write(Data(session.utf8), to: ".orch/resume-session")
     }
 
     private func transcripts() -> [(id: String, modified: Date)] {
@@ -81,6 +75,14 @@ extension InstanceHome {
             }
         }
         return found
+    }
+
+    /// The last `limit` bytes of a transcript the instance named (a hook's
+    /// `transcript_path`): only a regular file under its own transcripts folder.
+    public func transcriptTail(_ transcriptPath: String, limit: Int = 65_536) -> Data? {
+        guard let relative = files.relativePath(of: transcriptPath), relative.hasPrefix(".claude/projects/"),
+              relative.hasSuffix(".jsonl") else { return nil }
+        return files.read(relative, limit: limit, tail: true)
     }
 
     /// Session ids are UUIDs; anything else is refused before it reaches a shell or a path.

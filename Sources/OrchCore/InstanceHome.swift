@@ -16,18 +16,14 @@ public struct InstanceHome: Sendable {
     public let path: String
     /// The instance's worktree, which Claude Code must trust.
     public let worktree: String
-    /// Where `hooks/` is mounted inside the container.
-    public let hooksDirectory: String
 
     /// - Parameters:
     ///   - instance: the instance.
     ///   - layout: the state directory's layout.
-    ///   - hooksDirectory: where the hook scripts are inside containers.
-    public init(instance: InstanceName, layout: StateLayout, hooksDirectory: String = InstanceImage.hooksDirectory) {
+    public init(instance: InstanceName, layout: StateLayout) {
         self.instance = instance
         self.path = layout.home(instance)
         self.worktree = layout.worktree(instance)
-        self.hooksDirectory = hooksDirectory
     }
 
     /// Claude Code's settings folder.
@@ -43,10 +39,7 @@ public struct InstanceHome: Sendable {
     ///   - prompt: the role prompt.
     /// - Throws: ``OrchError`` naming the file that could not be read or written (never its contents).
     public func write(credential: CredentialFile, prompt: String) throws {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(atPath: claudeDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try fileManager.createDirectory(atPath: path + "/.orch", withIntermediateDirectories: true)
-
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let approvedKeys = try writeSettings(credential: credential)
         let state: [String: Any] = [
             "hasCompletedOnboarding": true,
@@ -65,15 +58,14 @@ public struct InstanceHome: Sendable {
     /// - Throws: ``OrchError`` naming the file when it cannot be read or written.
     public func switchCredential(to credential: CredentialFile) throws {
         let approvedKeys = try writeSettings(credential: credential)
-        let stateFile = path + "/.claude.json"
-        var state = (FileManager.default.contents(atPath: stateFile)
+        var state = (files.read(".claude.json", limit: Self.stateFileLimit)
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) ?? ["hasCompletedOnboarding": true]
         var responses = state["customApiKeyResponses"] as? [String: Any] ?? [:]
         let approved = responses["approved"] as? [String] ?? []
         responses["approved"] = approved + approvedKeys.filter { !approved.contains($0) }
         responses["rejected"] = responses["rejected"] ?? [String]()
         state["customApiKeyResponses"] = responses
-        try writePrivate(try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys]), to: stateFile)
+        try writePrivate(try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys]), to: path + "/.claude.json")
     }
 
     /// Writes `settings.json` (orch's hooks, the credential's `env`) or `.credentials.json`.
@@ -84,19 +76,15 @@ public struct InstanceHome: Sendable {
               case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw OrchError.usage("credential file \(credential.path): cannot read it")
         }
-        var settings: [String: Any] = [
-            "skipDangerousModePermissionPrompt": true,
-            "hooks": Dictionary(uniqueKeysWithValues: Self.hookEvents.map { event in
-                (event, [["matcher": "", "hooks": [["type": "command", "command": "\(hooksDirectory)/forward \(event)", "timeout": Self.hookTimeoutSeconds]]]])
-            }),
-        ]
+        // orch's hooks are the image's managed settings (InstanceImage.managedSettings), beyond any file here.
+        var settings: [String: Any] = ["skipDangerousModePermissionPrompt": true]
         var approvedKeys: [String] = []
         let credentialsFile = claudeDirectory + "/.credentials.json"
         switch credential.kind {
         case .oauth:
             try writePrivate(data, to: credentialsFile)
         case .apiKey, .oauthToken:
-            try? fileManager.removeItem(atPath: credentialsFile)
+            files.remove(".claude/.credentials.json")
             guard case .object(let env)? = fields["env"] else { throw OrchError.usage("credential file \(credential.path): field env is missing") }
             var values: [String: String] = [:]
             for (key, value) in env { if case .string(let text) = value { values[key] = text } }
@@ -107,11 +95,14 @@ public struct InstanceHome: Sendable {
         return approvedKeys
     }
 
+    /// The home as the server touches it: nothing in it is trusted (the container writes it).
+    var files: ConfinedDirectory { ConfinedDirectory(root: path) }
+
+    /// Claude Code's `.claude.json` grows with its projects; a bigger one is not Claude's.
+    static let stateFileLimit = 16 << 20
+
     private func writePrivate(_ data: Data, to file: String) throws {
-        guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw OrchError.failure("cannot write \(file)")
-        }
-        // createFile keeps an existing file's mode.
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        guard let relative = files.relativePath(of: file) else { throw OrchError.failure("\(file) is not in \(path)") }
+        try files.write(data, to: relative, mode: 0o600)
     }
 }

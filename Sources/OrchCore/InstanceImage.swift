@@ -1,3 +1,5 @@
+import Foundation
+
 /// What an instance image says, in its labels, about the orch inside it: the
 /// channel protocol it speaks and the build it carries. `orch serve` reads
 /// them before it starts a fleet, so an image left from another orch is
@@ -22,6 +24,22 @@ public enum InstanceImage {
     public static let orchPath = "/usr/local/bin/orch"
     /// Where the hook scripts are inside the image.
     public static let hooksDirectory = "/opt/orch/hooks"
+
+    /// Where Claude Code reads managed settings on Linux.
+    public static let managedSettingsPath = "/etc/claude-code/managed-settings.json"
+
+    /// Claude Code's managed settings, baked into the image: orch's hooks and
+    /// only those (`allowManagedHooksOnly`), so no user, project or local
+    /// settings file (a worktree's `.claude/settings.local.json` with
+    /// `disableAllHooks`, say) can add, change or switch them off.
+    public static func managedSettings() -> Data {
+        let hooks = Dictionary(uniqueKeysWithValues: InstanceHome.hookEvents.map { event in
+            (event, [["matcher": "", "hooks": [["type": "command", "command": "\(hooksDirectory)/forward \(event)",
+                                                 "timeout": InstanceHome.hookTimeoutSeconds]]]])
+        })
+        let settings: [String: Any] = ["allowManagedHooksOnly": true, "hooks": hooks]
+        return (try? JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
 
     /// Refuses an image whose orch speaks another protocol, or that has none.
     /// - Throws: ``OrchError`` (usage) naming the image, the field and both versions.

@@ -98,6 +98,7 @@ extension HealthPolicy: Decodable {
             case "backoffSeconds": backoffSeconds = number
             case "maxBackoffSeconds": maxBackoffSeconds = number
             case "rateLimitSeconds": rateLimitSeconds = number
+            case "rateLimitSignalSeconds": rateLimitSignalSeconds = number
             default:
                 guard let count = Int(exactly: number), (1...1000).contains(count) else {
                     throw object.fail(key, "expected a whole number from 1 to 1000, found \(number.formatted())")

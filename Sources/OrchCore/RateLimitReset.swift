@@ -9,6 +9,10 @@ import Foundation
 /// RateLimitReset.parse("You've hit your 5-hour limit · resets 6:46pm (UTC)", now: now)  // today or tomorrow at 18:46 UTC
 /// ```
 public enum RateLimitReset {
+    /// The longest wait orch believes: subscriptions reset weekly at most, so a
+    /// claimed reset further off (the year 2286, say) is taken as this.
+    public static let longest: TimeInterval = 8 * 86_400
+
     /// The reset time a text gives, or nil when it gives none.
     /// - Parameters:
     ///   - text: what the client showed or wrote.

@@ -26,6 +26,10 @@ public struct TaskAssignment: Sendable {
         guard !trimmed.contains(where: \.isNewline) else {
             throw OrchError.usage("the task text must be one line")
         }
+        if let control = trimmed.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            // It would be typed into a worker's pane: an escape sequence there is a keystroke.
+            throw OrchError.usage("the task text holds a control character (U+\(String(format: "%04X", control.value))); write it as plain text")
+        }
         self.worker = worker
         self.text = trimmed
         self.branch = branch

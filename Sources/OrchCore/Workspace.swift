@@ -22,10 +22,12 @@ public struct Workspace: Sendable {
     ///   - remote: how to reach the repository (credentials, known_hosts) for the first clone.
     public static func prepare(repositoryURL: String, target: String, workerCount: Int, layout: StateLayout, remote: RemoteSync? = nil) throws -> Workspace {
         let repository: Repository
+        // Only the server's user reads the state: pane logs hold whatever agents printed.
+        try FileManager.default.createDirectory(atPath: layout.root, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: layout.root)
         if FileManager.default.fileExists(atPath: layout.clone) {
             repository = try Repository.open(at: layout.clone)
         } else {
-            try FileManager.default.createDirectory(atPath: layout.root, withIntermediateDirectories: true)
             do {
                 repository = try Repository.clone(from: repositoryURL, to: layout.clone, bare: true, access: remote?.access)
             } catch let error as GitError {

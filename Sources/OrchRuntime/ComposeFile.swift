@@ -104,6 +104,9 @@ public struct ComposeFile: Sendable, Equatable {
             // through a setuid binary in the image.
             lines.append("    cap_drop: [\"ALL\"]")
             lines.append("    security_opt: [\"no-new-privileges:true\"]")
+            // The image's files (orch, its hooks, the managed settings) stay as built; Claude writes its home, the worktree and /tmp.
+            lines.append("    read_only: true")
+            lines.append("    tmpfs: [\"/tmp\"]")
             if !service.environment.isEmpty {
                 lines.append("    environment:")
                 for (key, value) in service.environment.sorted(by: { $0.key < $1.key }) {

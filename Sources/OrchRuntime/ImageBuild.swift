@@ -65,6 +65,7 @@ public struct ImageBuild: Sendable {
         let previous = try await runCommand("docker", ["image", "inspect", "--format", "{{.Id}}", configuration.tag], allowFailure: true)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let context = try makeContext(inputs)
+        try InstanceImage.managedSettings().write(to: URL(fileURLWithPath: "\(context)/managed-settings.json"))
         defer { try? FileManager.default.removeItem(atPath: context) }
         try await runCommand("docker", [
             "build", "--tag", configuration.tag, "--file", "\(context)/Dockerfile",
@@ -103,7 +104,8 @@ public struct ImageBuild: Sendable {
         let program = ContainerEngine.executableOnPath("sha256sum") != nil ? ["sha256sum"] : ["shasum", "-a", "256"]
         let sums = try await runCommand(program[0], Array(program.dropFirst()) + inputs.map(\.path))
         let digests = sums.split(separator: "\n").map { $0.prefix(64) }.joined(separator: " ")
-        let combined = digests + " base=\(configuration.baseImage) protocol=\(InstanceImage.protocolVersion)"
+        let settings = String(decoding: InstanceImage.managedSettings(), as: UTF8.self)
+        let combined = digests + " base=\(configuration.baseImage) protocol=\(InstanceImage.protocolVersion) settings=\(settings)"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("orch-build-hash-\(UUID().uuidString)").path
         try combined.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }

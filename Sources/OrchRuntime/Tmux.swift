@@ -41,7 +41,13 @@ public struct Tmux: Sendable {
         // One tmux call: the options apply before the command can end, and a process start is saved.
         arguments += [";", "set-option", "-w", "-t", target(name), "remain-on-exit", "on"]
         if let logFile {
-            try FileManager.default.createDirectory(atPath: (logFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let folder = (logFile as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The shell's `>>` would create it with the umask's mode (0644).
+            if !FileManager.default.fileExists(atPath: logFile) {
+                FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: logFile)
             arguments += [";", "pipe-pane", "-o", "-t", target(name), "cat >> \(shellQuoted(logFile))"]
         }
         try await tmux(arguments)
@@ -90,7 +96,7 @@ public struct Tmux: Sendable {
     ///   - submit: press Enter afterwards.
     /// - Throws: ``RuntimeError`` when the session is gone.
     public func type(_ name: String, _ text: String, submit: Bool = true) async throws {
-        try await tmux(["send-keys", "-t", target(name), "-l", text])
+        try await tmux(["send-keys", "-t", target(name), "-l", Self.printable(text)])
         if submit { try await tmux(["send-keys", "-t", target(name), "Enter"]) }
     }
 
@@ -106,9 +112,18 @@ public struct Tmux: Sendable {
     /// - Throws: ``RuntimeError`` when the session is gone.
     public func paste(_ name: String, _ text: String, pause: Duration = .milliseconds(300)) async throws {
         let buffer = "orch-\(name)"
-        try await tmux(["set-buffer", "-b", buffer, "--", text, ";", "paste-buffer", "-p", "-d", "-b", buffer, "-t", target(name)])
+        try await tmux(["set-buffer", "-b", buffer, "--", Self.printable(text), ";", "paste-buffer", "-p", "-d", "-b", buffer, "-t", target(name)])
         try await Task.sleep(for: pause)
         try await tmux(["send-keys", "-t", target(name), "Enter"])
+    }
+
+    /// The text without control characters but newline and tab: task text comes from
+    /// task lists anyone with push access edits, and an escape sequence typed into a
+    /// pane (one ending the bracketed paste, say) would be a keystroke of its own.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { scalar in
+            scalar == "\n" || scalar == "\t" || !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+        }))
     }
 
     /// What the session's pane shows now.

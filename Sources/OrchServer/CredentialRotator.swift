@@ -30,6 +30,16 @@ public actor CredentialRotator: Service {
     let events: EventLog?
     let logger: Logger
     var busy: Set<InstanceName> = []
+    /// When each instance's last rate-limit signal was acted on.
+    var lastActed: [InstanceName: Date] = [:]
+    /// A signal that came inside its instance's window, acted on when the window has passed.
+    var deferred: [InstanceName: Signal] = [:]
+
+    struct Signal {
+        var message: String?
+        var transcriptPath: String?
+        var signalled: Date?
+    }
 
     /// - Parameters:
     ///   - pool: the credential files and who uses which.
@@ -56,6 +66,7 @@ public actor CredentialRotator: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                await self.actOnDeferredSignals(now: Date())
                 await self.resumePaused(now: Date())
                 try? await Task.sleep(for: .seconds(min(self.policy.checkSeconds, 1)))
             }
@@ -76,9 +87,15 @@ public actor CredentialRotator: Service {
         guard !busy.contains(instance) else { return }
         // A late signal about the file it had before its last (re)start must not mark the new one.
         if let signalled, let started = await board.status(instance)?.startedAt, signalled < started { return }
-        // A reset in the past (an old transcript line) means none was given.
-        let reset = [message.flatMap { RateLimitReset.parse($0, now: now) }, transcriptPath.flatMap { Self.resetFromTranscript($0, now: now) }]
+        if let last = lastActed[instance], now.timeIntervalSince(last) < policy.rateLimitSignalSeconds {
+            deferred[instance] = Signal(message: message, transcriptPath: transcriptPath, signalled: signalled)
+            return
+        }
+        // A reset in the past (an old transcript line) means none was given; one past a week is not believed.
+        let claimed = [message.flatMap { RateLimitReset.parse($0, now: now) }, transcriptPath.flatMap { resetFromTranscript($0, of: instance, now: now) }]
             .compactMap { $0 }.first { $0 > now } ?? now.addingTimeInterval(policy.rateLimitSeconds)
+        let reset = min(claimed, now.addingTimeInterval(RateLimitReset.longest))
+        lastActed[instance] = now
         let limited = pool.file(of: instance)
         let marked = pool.markLimited(instance, until: reset)
         // Already marked (another signal of the same limit, or a file still limited since an earlier server): move it all the same.
@@ -109,6 +126,17 @@ public actor CredentialRotator: Service {
             logger.warning("every credential file is rate-limited: \(instance) paused until \(Self.format(resume))")
             await flow?.notify(ManagerNotice(.paused(instance, until: Int(resume.timeIntervalSince1970)),
                                              text: "every credential file is rate-limited: \(instance) is paused until \(Self.format(resume)); orch resumes it then."))
+        }
+    }
+
+    /// Acts on the signals that waited for their instance's window to pass.
+    /// - Parameters:
+    ///   - now: the time.
+    public func actOnDeferredSignals(now: Date) async {
+        for (instance, signal) in deferred.sorted(by: { $0.key < $1.key }) {
+            guard let last = lastActed[instance], now.timeIntervalSince(last) >= policy.rateLimitSignalSeconds else { continue }
+            deferred[instance] = nil
+            await rateLimited(instance, message: signal.message, transcriptPath: signal.transcriptPath, now: now, signalled: signal.signalled)
         }
     }
 
@@ -156,13 +184,11 @@ public actor CredentialRotator: Service {
         }
     }
 
-    /// The reset time in the transcript's last API error, if it says.
-    static func resetFromTranscript(_ path: String, now: Date) -> Date? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
-        let tail = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    /// The reset time in the transcript's last API error, if it says. Only the
+    /// instance's own transcript is read: a regular file under its home, its last 64 KiB.
+    nonisolated func resetFromTranscript(_ path: String, of instance: InstanceName, now: Date) -> Date? {
+        guard let data = InstanceHome(instance: instance, layout: layout).transcriptTail(path) else { return nil }
+        let tail = String(decoding: data, as: UTF8.self)
         guard let line = tail.split(separator: "\n").last(where: { $0.contains("\"isApiErrorMessage\":true") }) else { return nil }
         return RateLimitReset.parse(String(line), now: now)
     }

@@ -21,7 +21,7 @@ import TestSupport
         let layout = StateLayout(root: dir("state"))
         _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 1, layout: layout)
         try Fixtures.write(["creds/w1.json": #"{"env": {"ANTHROPIC_API_KEY": "sk-ant-test-worker-1-0123456789abcdef"}}"#], in: dir.path)
-        let home = InstanceHome(instance: .worker(1), layout: layout, hooksDirectory: dir("hooks-absent"))
+        let home = InstanceHome(instance: .worker(1), layout: layout)
         try home.write(credential: CredentialFile.load(path: dir("creds", "w1.json")), prompt: "unused")
 
         let server = try await ScriptedModelServer.start(ModelScript([

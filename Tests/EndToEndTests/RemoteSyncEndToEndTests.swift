@@ -47,6 +47,9 @@ import TestSupport
 
             // The remote goes away; a person adds extra.txt there meanwhile, while orch's worker-1 writes it too.
             try FileManager.default.moveItem(atPath: origin, toPath: away)
+            // A push of orch's that the move cut off leaves its ref lock behind; an admin would remove it.
+            try await Task.sleep(for: .milliseconds(500))
+            try? FileManager.default.removeItem(atPath: away + "/refs/heads/main.lock")
             try Self.personCommits(in: away, workspace: run.dir("person-2"), message: "A person writes extra.txt") { work in
                 try "written by a person\n".write(toFile: work + "/extra.txt", atomically: true, encoding: .utf8)
             }

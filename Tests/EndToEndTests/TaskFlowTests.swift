@@ -49,7 +49,9 @@ enum EventLogReading {
         ///   - rateLimitSeconds: `health.rateLimitSeconds`.
         ///   - dashboardPort: the dashboard's port, 0 for none.
         ///   - extraConfig: more top-level fields for orchestrator.json, e.g. `"remote": {…}`.
-        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0, extraConfig: String = "") async throws {
+        ///   - hooksSwitchedOff: the repository carries project and local settings that switch every hook off.
+        init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0, extraConfig: String = "",
+             hooksSwitchedOff: Bool = false) async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -57,6 +59,11 @@ enum EventLogReading {
                 files[name] = try String(contentsOfFile: "\(packageRoot)/demo/project/\(name)", encoding: .utf8)
             }
             taskCount = files["PROJECT_DIRECTION.md"]!.split(separator: "\n").filter { $0.first?.isNumber == true }.count
+            if hooksSwitchedOff {
+                // What a prompt-injected agent (or a hostile repository) would commit: in every worktree from the start.
+                files[".claude/settings.json"] = #"{"disableAllHooks": true, "hooks": {}}"#
+                files[".claude/settings.local.json"] = #"{"disableAllHooks": true}"#
+            }
             // The user's repository: a bare one over file://, which orch pushes its work to.
             try Fixtures.repository(at: dir("seed"), files: files)
             try git("clone", "-q", "--bare", dir("seed"), dir("origin"), in: dir.path)
@@ -140,7 +147,8 @@ enum EventLogReading {
     }
 
     @Test func theManagerPlansWorkersNeverIdleAConflictIsResolvedAndEveryTaskIsMergedOnce() async throws {
-        let run = try await Run()
+        // The repository switches every hook off in its project and local settings: orch's, managed, run all the same.
+        let run = try await Run(hooksSwitchedOff: true)
         let serve = try run.startServe()
         try await withCleanup {
             let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 300)

@@ -27,6 +27,10 @@ import TestSupport
         #expect(throws: OrchError.usage("--worker must be 1 or more, got 0")) { try TaskAssignment(worker: 0, text: "x", branch: "main") }
         #expect(throws: OrchError.usage("the task text is empty")) { try TaskAssignment(worker: 1, text: " \n ", branch: "main") }
         #expect(throws: OrchError.usage("the task text must be one line")) { try TaskAssignment(worker: 1, text: "a\nb", branch: "main") }
+        #expect(throws: OrchError.usage("the task text holds a control character (U+001B); write it as plain text")) {
+            try TaskAssignment(worker: 1, text: "fix it \u{1B}[201~\u{1B}[2J", branch: "main")
+        }
+        #expect(throws: OrchError.self) { try TaskAssignment(worker: 1, text: "bell \u{07} and C1 \u{9B}", branch: "main") }
 
         let dir = ScratchDirectory()
         try Fixtures.repository(at: dir("repo"), files: ["WORKER_1_TASK_LIST.md": "- [ ] T-0001: ok\n- [ ] T-00x2: broken\n"])

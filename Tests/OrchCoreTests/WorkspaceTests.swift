@@ -16,6 +16,7 @@ import TestSupport
         let dir = ScratchDirectory()
         let layout = StateLayout(root: dir("state"))
         let workspace = try Workspace.prepare(repositoryURL: origin(dir), target: "main", workerCount: 3, layout: layout)
+        #expect((try FileManager.default.attributesOfItem(atPath: layout.root))[.posixPermissions] as? Int == 0o700, "the state is the server's alone")
         #expect(workspace.instances.map(\.description) == ["manager", "worker-1", "worker-2", "worker-3"])
         let repo = try Repository.open(at: layout.clone)
         #expect(repo.isBare)
@@ -101,7 +102,10 @@ import TestSupport
 
         let settings = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home.claudeDirectory + "/settings.json"))) as! [String: Any]
         #expect(settings["skipDangerousModePermissionPrompt"] as? Bool == true)
-        let hooks = settings["hooks"] as! [String: Any]
+        #expect(settings["hooks"] == nil, "the hooks are the image's managed settings")
+        let managed = try JSONSerialization.jsonObject(with: InstanceImage.managedSettings()) as! [String: Any]
+        #expect(managed["allowManagedHooksOnly"] as? Bool == true)
+        let hooks = managed["hooks"] as! [String: Any]
         #expect(Set(hooks.keys) == Set(InstanceHome.hookEvents))
         #expect(String(describing: hooks["Stop"]!).contains("/opt/orch/hooks/forward Stop"))
         #expect((settings["env"] as? [String: String])?["ANTHROPIC_API_KEY"]?.hasPrefix("sk-ant-api") == true)

@@ -26,6 +26,8 @@ import Testing
                 pids_limit: 512
                 cap_drop: ["ALL"]
                 security_opt: ["no-new-privileges:true"]
+                read_only: true
+                tmpfs: ["/tmp"]
                 environment:
                   "ODD": "a \\"quoted\\": value"
                   "ORCH_INSTANCE": "worker-1"

@@ -1,5 +1,5 @@
 import Foundation
-import OrchRuntime
+@testable import OrchRuntime
 import Testing
 import TestSupport
 
@@ -22,6 +22,9 @@ import TestSupport
         #expect(screen.contains("instance=worker-1"))
         let log = (try? String(contentsOfFile: dir("logs", "worker-1.log"), encoding: .utf8)) ?? ""
         #expect(log.contains("instance=worker-1"))
+        #expect((try FileManager.default.attributesOfItem(atPath: dir("logs", "worker-1.log")))[.posixPermissions] as? Int == 0o600, "pane logs are private")
+        #expect((try FileManager.default.attributesOfItem(atPath: dir("logs")))[.posixPermissions] as? Int == 0o700)
+        #expect(Tmux.printable("a\u{1B}[201~b\u{07}\u{9B}c\td\ne") == "a[201~bc\td\ne", "no escape sequence reaches a pane")
 
         try await tmux.killSession("worker-1")
         #expect(try await tmux.sessions().isEmpty)

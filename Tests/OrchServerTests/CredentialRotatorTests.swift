@@ -10,28 +10,43 @@ import TestSupport
 /// a limited instance moves to a free file and is started again; with none
 /// free it is paused, the manager hears of it, and it comes back once a limit resets.
 @Suite struct CredentialRotatorTests {
+    /// A manager and worker-1 on three OAuth files, running as `sleep` in tmux.
+    struct Rig {
+        let setup: TaskFlowUnitTests.Setup
+        let shell: ShellInstances
+        let board: InstanceBoard
+        let supervisor: InstanceSupervisor
+        let flow: TaskFlow
+        let rotator: CredentialRotator
+
+        init(policy: HealthPolicy = HealthPolicy()) throws {
+            setup = try TaskFlowUnitTests.Setup()
+            let dir = setup.dir
+            var files: [CredentialFile] = []
+            for name in ["a", "b", "c"] {
+                let path = dir("creds/\(name).json")
+                try Fixtures.write(["creds/\(name).json": #"{"claudeAiOauth": {"accessToken": "sk-ant-oat-\#(name.uppercased())", "refreshToken": "r", "expiresAt": 1}}"#], in: dir.path)
+                files.append(try CredentialFile.load(path: path))
+            }
+            let instances: [InstanceName] = [.manager, .worker(1)]
+            let pool = try CredentialPool.load(files: files, instances: instances, stateFile: setup.layout.credentialState)
+            for instance in instances {
+                // The fleet writes the homes before any instance starts.
+                try InstanceHome(instance: instance, layout: setup.layout).write(credential: pool.file(of: instance)!, prompt: "You are \(instance).")
+            }
+            shell = ShellInstances([.manager: "sleep 600", .worker(1): "sleep 600"])
+            board = InstanceBoard(instances: instances)
+            let events = try EventLog(file: setup.layout.events)
+            supervisor = InstanceSupervisor(launch: shell.launch, board: board, policy: InstanceSupervisorTests.policy(), layout: nil, events: events, logger: .quiet)
+            flow = setup.flow()
+            rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: setup.layout,
+                                        policy: policy, events: events, logger: .quiet)
+        }
+    }
+
     @Test func aLimitedInstanceMovesToAFreeFileWaitsWhenNoneIsFreeAndComesBackAfterTheReset() async throws {
-        let setup = try TaskFlowUnitTests.Setup()
-        let dir = setup.dir
-        var files: [CredentialFile] = []
-        for name in ["a", "b", "c"] {
-            let path = dir("creds/\(name).json")
-            try Fixtures.write(["creds/\(name).json": #"{"claudeAiOauth": {"accessToken": "sk-ant-oat-\#(name.uppercased())", "refreshToken": "r", "expiresAt": 1}}"#], in: dir.path)
-            files.append(try CredentialFile.load(path: path))
-        }
-        let instances: [InstanceName] = [.manager, .worker(1)]
-        let pool = try CredentialPool.load(files: files, instances: instances, stateFile: setup.layout.credentialState)
-        for instance in instances {
-            // The fleet writes the homes before any instance starts.
-            try InstanceHome(instance: instance, layout: setup.layout).write(credential: pool.file(of: instance)!, prompt: "You are \(instance).")
-        }
-        let shell = ShellInstances([.manager: "sleep 600", .worker(1): "sleep 600"])
-        let board = InstanceBoard(instances: instances)
-        let events = try EventLog(file: setup.layout.events)
-        let supervisor = InstanceSupervisor(launch: shell.launch, board: board, policy: InstanceSupervisorTests.policy(), layout: nil, events: events, logger: .quiet)
-        let flow = setup.flow()
-        let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: setup.layout,
-                                        policy: HealthPolicy(), events: events, logger: .quiet)
+        let rig = try Rig()
+        let (setup, shell, board, supervisor, flow, rotator) = (rig.setup, rig.shell, rig.board, rig.supervisor, rig.flow, rig.rotator)
         try await withCleanup {
             _ = try await supervisor.launchInstances()
             let now = Date()
@@ -47,7 +62,8 @@ import TestSupport
             await rotator.rateLimited(.worker(1), message: "resets 6:46pm (UTC)", transcriptPath: nil, now: now, signalled: now.addingTimeInterval(-3600))
             #expect(await rotator.snapshot.file(of: .worker(1))?.name == after, "a signal from before the restart changes nothing")
 
-            await rotator.rateLimited(.worker(1), message: "resets 6:46pm (UTC)", transcriptPath: nil, now: Date())
+            // A minute on: outside the window of one acted-on signal per instance.
+            await rotator.rateLimited(.worker(1), message: "resets 6:46pm (UTC)", transcriptPath: nil, now: now.addingTimeInterval(61))
             guard case .paused(let until)? = await board.status(.worker(1))?.health else {
                 Issue.record("not paused: \(String(describing: await board.status(.worker(1))))")
                 return
@@ -64,6 +80,55 @@ import TestSupport
             #expect(!log.contains("sk-ant"), "no secret in the log")
         } cleanup: {
             await shell.stop()
+        }
+    }
+
+    @Test func signalsFromOneInstanceAreActedOnOncePerWindowAndAClaimedResetPastAWeekIsNotBelieved() async throws {
+        let rig = try Rig()
+        try await withCleanup {
+            _ = try await rig.supervisor.launchInstances()
+            let now = Date()
+            let first = try #require(await rig.rotator.snapshot.file(of: .worker(1))?.name)
+            // The year 2286: taken as 8 days.
+            await rig.rotator.rateLimited(.worker(1), message: "limit reached, reset 9999999999", transcriptPath: nil, now: now)
+            let second = try #require(await rig.rotator.snapshot.file(of: .worker(1))?.name)
+            #expect(second != first)
+            let until = try #require(await rig.rotator.snapshot.entries.values.compactMap(\.limitedUntil).first)
+            #expect(until <= now.addingTimeInterval(RateLimitReset.longest) && until > now.addingTimeInterval(7 * 86_400), "\(until)")
+
+            await rig.rotator.rateLimited(.worker(1), message: "resets 6:46pm (UTC)", transcriptPath: nil, now: now.addingTimeInterval(1))
+            await rig.rotator.actOnDeferredSignals(now: now.addingTimeInterval(30))
+            #expect(await rig.rotator.snapshot.file(of: .worker(1))?.name == second, "a second signal inside the window waits")
+            #expect(await rig.shell.commands.starts.count == 3, "one restart so far")
+            #expect(await rig.board.status(.worker(1))?.health != nil)
+            if case .paused? = await rig.board.status(.worker(1))?.health { Issue.record("paused inside the window") }
+            await rig.rotator.actOnDeferredSignals(now: now.addingTimeInterval(61))
+            // The manager holds the third file and the first is limited: acted on, it is paused.
+            guard case .paused? = await rig.board.status(.worker(1))?.health else {
+                Issue.record("not acted on once the window passed: \(String(describing: await rig.board.status(.worker(1))))")
+                return
+            }
+        } cleanup: {
+            await rig.shell.stop()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aTranscriptIsReadOnlyAsARegularFileUnderTheInstancesOwnHome() async throws {
+        let rig = try Rig()
+        let home = InstanceHome(instance: .worker(1), layout: rig.setup.layout)
+        let projects = home.path + "/.claude/projects/-w"
+        try FileManager.default.createDirectory(atPath: projects, withIntermediateDirectories: true)
+        let line = #"{"isApiErrorMessage":true,"error":"rate limited, reset 1999999999"}"#
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: projects + "/a.jsonl"))
+        #expect(rig.rotator.resetFromTranscript(projects + "/a.jsonl", of: .worker(1), now: Date()) == Date(timeIntervalSince1970: 1_999_999_999))
+        // Another instance's transcript, a device, a FIFO (which would block a plain read), a symlink out, a path with `..`.
+        let other = InstanceHome(instance: .manager, layout: rig.setup.layout).path + "/.claude/projects/-w"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: other + "/m.jsonl"))
+        #expect(mkfifo(projects + "/fifo.jsonl", 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: projects + "/link.jsonl", withDestinationPath: other + "/m.jsonl")
+        for path in [other + "/m.jsonl", "/dev/zero", projects + "/fifo.jsonl", projects + "/link.jsonl", projects + "/../-w/../../../../manager/.claude/projects/-w/m.jsonl"] {
+            #expect(rig.rotator.resetFromTranscript(path, of: .worker(1), now: Date()) == nil, "\(path)")
         }
     }
 }
