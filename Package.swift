@@ -64,6 +64,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,7 +114,7 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "OrchCoreTests", dependencies: ["OrchCore", "TestSupport"]),
         .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),
-        .testTarget(name: "OrchServerTests", dependencies: ["OrchServer", "OrchFlow", "OrchCore", "GitKit", "TestSupport"]),
+        .testTarget(name: "OrchServerTests", dependencies: ["OrchServer", "OrchFlow", "OrchCore", "OrchRuntime", "GitKit", "TestSupport"]),
         .testTarget(name: "OrchCLITests", dependencies: ["OrchCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,11 +10,12 @@ extension InstanceHome {
     /// Where Claude Code keeps the instance's transcripts (one folder per working directory).
     var transcriptsDirectory: String { claudeDirectory + "/projects" }
 
-    /// The shell command a container runs: Claude Code resuming the recorded
+    /// The shell command a container runs: its clone made or brought up to date
+    /// over the channel (`orch checkout`), then Claude Code resuming the recorded
     /// conversation when ``prepareStart(resuming:prompt:)`` asked for it, else
     /// starting fresh with the role prompt.
     public static let containerCommand = """
-        o="$HOME/.orch"; \
+        orch checkout || exit 1; o="$HOME/.orch"; \
         if [ -s "$o/resume-session" ]; then \
         exec claude --dangerously-skip-permissions --resume "$(cat "$o/resume-session")" "$(cat "$o/resume-prompt.md")"; \
         else exec claude --dangerously-skip-permissions "$(cat "$o/prompt.md")"; fi

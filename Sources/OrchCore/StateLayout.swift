@@ -44,6 +44,8 @@ public struct StateLayout: Sendable, Equatable {
     public var logs: String { root + "/logs" }
     /// The server's private files (0700): tokens, the endpoint, credential and notice state.
     public var run: String { root + "/run" }
+    /// The git hooks the channel's `git http-backend` runs (a pre-receive that keeps each instance to its branch).
+    public var gitHooks: String { run + "/git-hooks" }
     /// The lock file that keeps a second `orch serve` off this state.
     public var lock: String { root + "/orch.lock" }
     /// Where the hook endpoint listens, and its URL from the host and from the containers (0600).

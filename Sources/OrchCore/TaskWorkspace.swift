@@ -1,7 +1,7 @@
 import GitKit
 
-/// orch's clone and the workers' worktrees as the task flow reads and moves
-/// them between hook events, with what it learnt kept: the task lists parse
+/// orch's clone as the task flow reads it and moves the workers' branches
+/// between hook events, with what it learnt kept: the task lists parse
 /// once per target tip, a branch's trailers once per pair of tips, the marks
 /// are read once (only the flow writes them), and a worker's branch is merged
 /// with the target only when one of them moved.
@@ -20,7 +20,6 @@ public final class TaskWorkspace: @unchecked Sendable {
     let layout: StateLayout
     let sync: WorkerBranchSync
     private var repository: Repository?
-    private var worktrees: [Int: Repository] = [:]
     private var boardCache: (tip: ObjectID, board: TaskBoard)?
     private var finishedCache: [Int: (branchTip: ObjectID?, targetTip: ObjectID, finished: Set<TaskID>)] = [:]
     private var marks: TaskLedger.Marks?
@@ -80,7 +79,7 @@ public final class TaskWorkspace: @unchecked Sendable {
     /// The target tip a worker's branch was last brought up to date with (whatever came of it).
     public func lastSync(of worker: Int) -> ObjectID? { synced[worker]?.target }
 
-    /// Merges the target into a quiescent worker's branch and worktree (see ``WorkerBranchSync``),
+    /// Merges the target into a quiescent worker's branch in orch's clone (see ``WorkerBranchSync``),
     /// unless neither moved since the branch last held the target.
     /// - Throws: ``OrchError`` or ``GitError`` when git fails; the last sync is then unchanged.
     public func updateBranch(of worker: Int, toTarget targetTip: ObjectID) throws -> WorkerBranchSync.Outcome {
@@ -88,8 +87,7 @@ public final class TaskWorkspace: @unchecked Sendable {
         if let last = synced[worker], last.target == targetTip, let branchTip = last.branchTip, try repo().branchTip(branch) == branchTip {
             return .upToDate
         }
-        if worktrees[worker] == nil { worktrees[worker] = try Repository.open(at: layout.worktree(.worker(worker))) }
-        let outcome = try sync.update(branch: branch, in: worktrees[worker]!)
+        let outcome = try sync.update(branch: branch, in: repo())
         let branchTip: ObjectID?
         switch outcome {
         case .upToDate:

@@ -4,9 +4,10 @@ import GitKit
 /// quiescent (inside its Stop hook, or idle), so its next task starts from
 /// what is merged and its own merge into the target stays clean.
 ///
-/// The merge is computed in memory; the branch and its worktree move only when
-/// it is clean, and local edits in the worktree are kept (a collision with one
-/// leaves everything as it was). On a conflict nothing is written: the worker
+/// The merge is computed in memory; the branch (and, in a repository with a
+/// working tree, its files) move only when it is clean, and local edits are kept
+/// (a collision with one leaves everything as it was). In orch's bare clone only
+/// the branch moves; the instance's clone takes it over the channel. On a conflict nothing is written: the worker
 /// is told to merge and resolve the named paths itself.
 ///
 /// ```swift
@@ -71,6 +72,12 @@ public struct WorkerBranchSync: Sendable {
             case .clean(let tree):
                 newTip = try repository.createCommit(tree: tree, parents: [tip, targetTip], message: "Merge \(target) into \(branch)\n")
             }
+        }
+        // orch's own clone is bare: only the branch moves (by compare-and-swap), and the
+        // instance takes it into its clone over the channel.
+        guard repository.workingDirectory != nil else {
+            try repository.updateBranch(branch, to: newTip, expecting: tip, message: "orch: merge \(target) into \(branch)")
+            return .updated(newTip)
         }
         do {
             try repository.advanceCheckedOutBranch(to: newTip, expecting: tip)

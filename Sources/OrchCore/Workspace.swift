@@ -2,8 +2,9 @@ import Foundation
 import GitKit
 
 /// The git side of a state directory: orch's bare clone of the repository, a
-/// worktree per instance on its own branch, and a task list per worker on the
-/// target. Preparing it again reuses whatever is there.
+/// branch per instance with an empty folder its container clones it into (over
+/// the channel, see `InstanceClone`), and a task list per worker on the target.
+/// Preparing it again reuses whatever is there.
 public struct Workspace: Sendable {
     /// The state layout.
     public let layout: StateLayout
@@ -42,16 +43,15 @@ public struct Workspace: Sendable {
             throw OrchError.usage("\(repositoryURL) has no PROJECT_DIRECTION.md on \(target); run `orch init` in the repository, describe the project there and commit it")
         }
         let instances = InstanceName.all(workerCount: workerCount)
-        let known = Dictionary(uniqueKeysWithValues: try repository.worktrees().map { ($0.name, $0) })
         for instance in instances {
             let path = layout.worktree(instance)
-            let branch: WorktreeBranch = try repository.branchTip(instance.branch) == nil ? .new(instance.branch, at: tip) : .existing(instance.branch)
-            if let existing = known["\(instance)"] {
-                if existing.isValid { continue }
-                // Its folder is gone: drop the stale record (the branch stays) and add it again.
-                try repository.pruneWorktree(named: existing.name, target: nil, force: true)
+            // An older orch linked worktrees to this clone: their `.git` file names a gitdir a container could rewrite.
+            if (try? FileManager.default.attributesOfItem(atPath: path + "/.git")[.type] as? FileAttributeType) == .typeRegular {
+                throw OrchError.usage("\(path) is a worktree linked to \(layout.clone) (an older orch's layout); its branch \(instance.branch) is kept there: commit what is in the folder, move the folder away and serve again")
             }
-            try repository.addWorktree(named: "\(instance)", at: path, branch: branch)
+            if try repository.branchTip(instance.branch) == nil { try repository.updateBranch(instance.branch, to: tip, expecting: nil, message: "orch: \(instance)'s branch") }
+            // The instance clones its branch into it over the channel: the server never opens what is inside.
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
         try repository.commitFiles(to: target) { snapshot in
             let existing = Set(try snapshot.rootFileNames())

@@ -23,6 +23,8 @@ extension Fleet {
         public var identity: GitIdentity?
         /// How many workers.
         public var workerCount: Int
+        /// The target branch (each instance's clone keeps a copy of it).
+        public var target: String
         /// Each instance's credential file.
         public var credentials: [InstanceName: CredentialFile]
         /// Each instance's role prompt, rendered.
@@ -41,6 +43,7 @@ extension Fleet {
             environment = config.environment
             identity = config.gitIdentity ?? GitIdentity.host()
             workerCount = config.workerCount
+            target = config.branch
             self.credentials = credentials
             self.prompts = prompts
             self.server = server
@@ -65,12 +68,18 @@ extension Fleet.Configuration {
         environment["DISABLE_AUTOUPDATER"] = "1"
         // Claude Code refuses --dangerously-skip-permissions as root unless told it is sandboxed.
         if getuid() == 0 { environment["IS_SANDBOX"] = "1" }
-        // The settings hold orch's hooks: read-only over the writable HOME, so an instance cannot unhook itself.
-        var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(layout.clone), .init(home.path),
-                                           .init(home.settingsFile, readOnly: true)]
+        // Its own folder (which it clones its branch into), its home, and the settings with its credential, read-only.
+        // No repository of the server's: the channel is how commits come and go.
+        let mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(home.path), .init(home.settingsFile, readOnly: true)]
+        environment["ORCH_WORKTREE"] = layout.worktree(instance)
+        environment["ORCH_TARGET"] = target
         if let server, let token = server.tokens[instance] {
             environment["ORCH_URL"] = server.url
             environment["ORCH_TOKEN"] = token
+            // git sends the token to the channel only (a URL-scoped header), never to another host an agent fetches from.
+            environment["GIT_CONFIG_COUNT"] = "1"
+            environment["GIT_CONFIG_KEY_0"] = "http.\(server.url)\(GitHTTPBackend.urlPath).extraHeader"
+            environment["GIT_CONFIG_VALUE_0"] = "Authorization: Bearer \(token)"
         }
         return ComposeFile.Service(
             name: "\(instance)", containerName: "\(project)-\(instance)", image: image, user: "\(getuid()):\(getgid())",

@@ -45,6 +45,11 @@ public struct HookClient: Sendable {
         await request(method: .POST, uri: "/hook/\(event.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", body: body)
     }
 
+    /// Posts JSON to a path of the server's API, e.g. ``ChannelCommand/path(_:)``.
+    public func post(_ path: String, body: [UInt8]) async -> Outcome {
+        await request(method: .POST, uri: path, body: body)
+    }
+
     /// Reads a path of the server's API, e.g. `/status`.
     /// - Parameters:
     ///   - path: the path.

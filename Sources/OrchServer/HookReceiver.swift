@@ -3,12 +3,15 @@ import Foundation
 import Hummingbird
 import Logging
 import OrchCore
+import OrchRuntime
 
 /// The server end of `orch hook`: HTTP on TCP, bound only where the
 /// instances reach it (see ``ChannelSettings``). `POST /hook/<Event>` with
 /// `Authorization: Bearer <token>` and the hook's JSON as the body; the reply
 /// body is what the hook prints. `GET /status` answers `orch status`, for an
-/// instance's token or the operator's.
+/// instance's token or the operator's. `/git/repo.git/` serves each instance's
+/// clone and takes its branch back (``GitHTTPBackend``); `/command/` runs the
+/// manager's `orch merge` and `orch assign` (``ManagerCommands``).
 ///
 /// A missing or unknown token gets 401 (tokens compared in constant time), a
 /// body that is not a JSON object 400, a body over 1 MiB 413, the operator's
@@ -31,6 +34,8 @@ public struct HookReceiver: Sendable {
     let handler: any HookHandler
     let events: EventLog?
     let status: (@Sendable () async -> Data)?
+    let git: GitHTTPBackend?
+    let commands: ManagerCommands?
     let limits: HTTPLimits
     let logger: Logger
 
@@ -40,15 +45,20 @@ public struct HookReceiver: Sendable {
     ///   - handler: what answers each event.
     ///   - events: where accepted events are recorded.
     ///   - status: answers `GET /status` with `orch status`'s JSON; nil leaves the path out.
+    ///   - git: serves each instance's clone and takes its pushes; nil leaves `/git/` out.
+    ///   - commands: the manager's merges and assignments over the channel; nil leaves `/command/` out.
     ///   - limits: connections, timeouts and body size.
     ///   - logger: for rejected calls and unknown events.
     public init(address: ChannelAddress, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil,
-                status: (@Sendable () async -> Data)? = nil, limits: HTTPLimits = HTTPLimits(), logger: Logger) {
+                status: (@Sendable () async -> Data)? = nil, git: GitHTTPBackend? = nil,
+                commands: ManagerCommands? = nil, limits: HTTPLimits = HTTPLimits(), logger: Logger) {
         self.address = address
         self.tokens = tokens
         self.handler = handler
         self.events = events
         self.status = status
+        self.git = git
+        self.commands = commands
         self.limits = limits
         self.logger = logger
     }
@@ -68,6 +78,8 @@ public struct HookReceiver: Sendable {
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: await status())))
             }
         }
+        if let git { addGitRoutes(to: router, backend: git) }
+        if let commands { addCommandRoutes(to: router, commands: commands) }
         return Application(
             router: router,
             server: limits.server(),
@@ -77,7 +89,7 @@ public struct HookReceiver: Sendable {
         )
     }
 
-    private func caller(of request: Request) -> InstanceTokens.Caller? {
+    func caller(of request: Request) -> InstanceTokens.Caller? {
         let authorization = request.headers[.authorization] ?? ""
         guard authorization.hasPrefix("Bearer ") else { return nil }
         return tokens.caller(for: String(authorization.dropFirst("Bearer ".count)))
@@ -115,7 +127,7 @@ public struct HookReceiver: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
-    private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

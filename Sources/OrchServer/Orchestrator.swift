@@ -97,7 +97,10 @@ public struct Orchestrator: Sendable {
                                      events: events, logger: logger)
         let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
         let (currentReport, status) = statusSources(board: board, rotator: rotator, sync: sync)
-        let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, logger: logger)
+        let git = GitHTTPBackend(layout: layout)
+        try git.installHooks()
+        let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, git: git,
+                                    commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger), logger: logger)
             .application(onRunning: { [self] port in
                 do {
                     listeningContinuation.yield(try recordEndpoint(port: port, tokens: tokens))

@@ -240,9 +240,9 @@ public actor RemoteSyncService: Service {
     /// The manager's instruction for an upstream conflict.
     static func conflictText(target: String, paths: [String]) -> String {
         "The remote's \(target) has commits that conflict with \(target) in: \(paths.joined(separator: ", ")). "
-            + "On orch/manager run `git merge \(target)`, then `git merge origin/\(target)`; take \(target)'s task lists "
+            + "On orch/manager run `git merge \(target)`, then `git merge upstream/\(target)` (your clone's copy of the remote's); take \(target)'s task lists "
             + "(`git checkout \(target) -- 'WORKER_*_TASK_LIST.md'`: orch has added the remote's task lines there already), "
             + "resolve the other paths, commit, and run `orch merge manager`. "
-            + "Until then orch keeps merging locally and pushes once \(target) holds origin/\(target)."
+            + "Until then orch keeps merging locally and pushes once \(target) holds upstream/\(target)."
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OrchCore
 
-struct Assign: ParsableCommand {
+struct Assign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append a task to a worker's task list on the target branch and print its id."
     )
@@ -19,7 +19,12 @@ struct Assign: ParsableCommand {
         guard !text.joined().allSatisfy(\.isWhitespace) else { throw ValidationError("the task text is empty") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if let server = repository.channel() {
+            print(try await server.command("assign", ChannelCommand.AssignRequest(worker: worker, text: text.joined(separator: " ")),
+                                           reply: ChannelCommand.AssignReply.self).id)
+            return
+        }
         let assignment = try TaskAssignment(worker: worker, text: text.joined(separator: " "), branch: repository.branch)
         let id = try assignment.commit(to: repository.open())
         print(id)

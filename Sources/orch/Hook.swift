@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrchCore
+import OrchRuntime
 import OrchServer
 
 struct Hook: AsyncParsableCommand {
@@ -37,14 +38,46 @@ struct Hook: AsyncParsableCommand {
             warn("the hook's JSON is over \(HookReceiver.maximumBody) bytes; nothing forwarded")
             return
         }
-        let outcome = await HookClient(endpoint: endpoint, token: token, timeout: .seconds(Self.budgetSeconds)).send(event: event, body: Array(body))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let clone = InstanceClone.fromEnvironment().flatMap { $0.exists ? $0 : nil }
+        // The server reads the worker's commits from its own clone: they go there before the Stop does.
+        if event == HookEventName.stop.rawValue, let clone, case .failed(let why) = await clone.handBack() {
+            warn("cannot hand \(clone.instance.branch) back to the server: \(why)")
+        }
+        let remaining = Duration.seconds(Self.budgetSeconds) - (clock.now - started)
+        let outcome = await HookClient(endpoint: endpoint, token: token, timeout: remaining).send(event: event, body: Array(body))
         switch outcome {
-        case .reply(200, let reply):
+        case .reply(200, var reply):
+            if let clone, Self.takesServerBranch(after: event, reply: reply) { reply = await take(clone, into: reply) }
             FileHandle.standardOutput.write(Data(reply.utf8))
         case .reply(let status, let reply):
             warn("the server answered \(status): \(reply.prefix(300))")
         case .unreachable(let why):
             warn(why)
+        }
+    }
+
+    /// The server may have merged the target into the branch: before a blocked Stop goes on, and before a prompt
+    /// (typed by orch into an idle pane) or a new session starts.
+    static func takesServerBranch(after event: String, reply: String) -> Bool {
+        switch HookEventName(rawValue: event) {
+        case .stop: !reply.isEmpty
+        case .userPromptSubmit, .sessionStart: true
+        default: false
+        }
+    }
+
+    private func take(_ clone: InstanceClone, into reply: String) async -> String {
+        do {
+            guard case .blocked(let why) = try await clone.takeServerBranch() else { return reply }
+            return HookReply.noting("""
+                [orch] The server's \(clone.instance.branch) has moved on (\(clone.target) merged in), but your clone could not follow: \(why). \
+                Commit or stash what is in the way, then run `git pull --no-edit origin \(clone.instance.branch)`.
+                """, in: reply)
+        } catch {
+            warn("cannot take the server's \(clone.instance.branch): \(error)")
+            return reply
         }
     }
 

@@ -8,7 +8,7 @@ struct Orch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orch",
         abstract: "Runs a manager and N workers of Claude Code on one git repository.",
-        subcommands: [Serve.self, Status.self, Logs.self, Attach.self, Assign.self, Merge.self, Init.self, Hook.self, Image.self]
+        subcommands: [Serve.self, Status.self, Logs.self, Attach.self, Assign.self, Merge.self, Init.self, Hook.self, Checkout.self, Image.self]
     )
 
     /// Runs a command and maps every failure to DESIGN.md's exit codes:

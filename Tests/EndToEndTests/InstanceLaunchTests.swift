@@ -31,7 +31,9 @@ import TestSupport
             ],
         ]))
         let project = "orche2e\(UUID().uuidString.prefix(6).lowercased())"
-        let worktree = layout.worktree(.worker(1))
+        // Its own clone (orch checkout makes it over the channel; here there is no server).
+        let worktree = try Fixtures.instanceClone(of: "orch/worker-1", from: layout.clone, at: layout.worktree(.worker(1)))
+        try git("branch", "main", "origin/main", in: worktree)
         let container = "\(project)-worker-1"
         let compose = ComposeFile(services: [
             .init(name: "worker-1", containerName: container, image: "orch-claude-test:latest", user: "\(getuid()):\(getgid())", workingDirectory: worktree,
@@ -40,7 +42,7 @@ import TestSupport
                     "ANTHROPIC_BASE_URL": server.baseURL, "IS_SANDBOX": "1", "DISABLE_AUTOUPDATER": "1",
                     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
                   ],
-                  mounts: [.init(worktree), .init(layout.clone), .init(home.path)], network: "host",
+                  mounts: [.init(worktree), .init(home.path)], network: "host",
                   command: ["claude", "--dangerously-skip-permissions", "Do task T-0001"]),
         ])
         try compose.rendered().write(toFile: dir("state", "compose.yml"), atomically: true, encoding: .utf8)
@@ -48,7 +50,7 @@ import TestSupport
         try await withCleanup {
             try await engine.up(project: project, file: dir("state", "compose.yml"), services: ["worker-1"])
             try await tmux.startSession("worker-1", command: engine.attachCommandLine(container: container), logFile: layout.logs + "/worker-1.log")
-            let repo = try Repository.open(at: layout.clone)
+            let repo = try Repository.open(at: worktree)
             var trailers: [String] = []
             for _ in 0..<600 where trailers.isEmpty {
                 if let tip = try repo.branchTip("orch/worker-1"), let main = try repo.branchTip("main") {

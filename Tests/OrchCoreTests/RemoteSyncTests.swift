@@ -102,14 +102,18 @@ import TestSupport
         #expect(try git("show", "main:WORKER_1_TASK_LIST.md", in: layout.clone) == list)
         #expect(try sync.pushTarget() == .behind, "nothing is pushed over the remote's commits")
 
-        // The manager's way out: on orch/manager merge main and origin/main, take main's task lists,
-        // resolve the rest, commit, `orch merge manager`.
-        let manager = layout.worktree(.manager)
+        // The manager's way out, in its clone (main follows orch's, upstream/main is the remote's as orch fetched it):
+        // on orch/manager merge main and upstream/main, take main's task lists, resolve the rest, commit, `orch merge manager`.
+        let manager = try Fixtures.instanceClone(of: "orch/manager", from: layout.clone, at: layout.worktree(.manager))
+        try git("config", "--add", "remote.origin.fetch", "+refs/heads/main:refs/heads/main", in: manager)
+        try git("config", "--add", "remote.origin.fetch", "+refs/remotes/origin/*:refs/remotes/upstream/*", in: manager)
+        try git("fetch", "-q", "origin", in: manager)
         try git("merge", "-q", "--no-edit", "main", in: manager)
-        _ = try? git("merge", "-q", "--no-edit", "origin/main", in: manager)
+        _ = try? git("merge", "-q", "--no-edit", "upstream/main", in: manager)
         try git("checkout", "main", "--", "WORKER_1_TASK_LIST.md", in: manager)
         try "1\norch\nperson\n3\n".write(toFile: manager + "/app.txt", atomically: true, encoding: .utf8)
-        try git("commit", "-qam", "Merge origin/main, both sides", in: manager)
+        try git("commit", "-qam", "Merge upstream/main, both sides", in: manager)
+        try Fixtures.handBack("orch/manager", from: manager)
         _ = try BranchMerge(target: "main").merge("orch/manager", in: Repository.open(at: layout.clone))
         #expect(try sync.takeIn() == .upToDate)
         #expect(try sync.pushTarget() == .pushed(try local()))

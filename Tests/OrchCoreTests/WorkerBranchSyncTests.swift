@@ -12,7 +12,9 @@ import TestSupport
         try Fixtures.repository(at: dir("origin"), files: ["PROJECT_DIRECTION.md": "# x\n", "a.txt": "a\n"])
         let layout = StateLayout(root: dir("state"))
         _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 1, layout: layout)
-        return (layout, layout.worktree(.worker(1)))
+        // A worktree with the branch checked out, as a person's own repository has (orch's clone is bare).
+        try git("worktree", "add", "-q", dir("checkout"), "orch/worker-1", in: layout.clone)
+        return (layout, dir("checkout"))
     }
 
     @Test func aLongLivedHandleSeesTheIndexTheWorkerWroteAndTakesInTheTargetCleanly() throws {
@@ -47,7 +49,26 @@ import TestSupport
         try Fixtures.commit(["a.txt": "target\n"], on: "main", message: "target", in: layout.clone)
         let before = try clone.branchTip("orch/worker-1")
         #expect(try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", worktree: worktree) == .conflicted(["a.txt"]))
+        #expect(try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", in: clone) == .conflicted(["a.txt"]))
         #expect(try clone.branchTip("orch/worker-1") == before)
         #expect(try String(contentsOfFile: worktree + "/a.txt", encoding: .utf8) == "worker\n")
+    }
+
+    @Test func inOrchsBareCloneOnlyTheBranchMovesByCompareAndSwap() throws {
+        let dir = ScratchDirectory()
+        let (layout, worktree) = try Self.workspace(in: dir)
+        try Fixtures.write(["b.txt": "worker\n"], in: worktree)
+        try git("add", "-A", in: worktree)
+        try git("commit", "-q", "-m", "worker", in: worktree)
+        try FileManager.default.removeItem(atPath: worktree)
+        try git("worktree", "prune", in: layout.clone)
+        let clone = try Repository.open(at: layout.clone)
+        try Fixtures.commit(["a.txt": "target\n"], on: "main", message: "target", in: layout.clone)
+        guard case .updated(let tip) = try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", in: clone) else {
+            Issue.record("expected an update"); return
+        }
+        #expect(try clone.branchTip("orch/worker-1") == tip)
+        #expect(try git("show", "orch/worker-1:a.txt", in: layout.clone) == "target")
+        #expect(try git("show", "orch/worker-1:b.txt", in: layout.clone) == "worker")
     }
 }

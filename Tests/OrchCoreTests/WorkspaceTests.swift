@@ -12,7 +12,7 @@ import TestSupport
         return dir("origin")
     }
 
-    @Test func clonesLaysOutWorktreesAndTaskListsAndReusesThemNextTime() throws {
+    @Test func clonesLaysOutBranchesFoldersAndTaskListsAndReusesThemNextTime() throws {
         let dir = ScratchDirectory()
         let layout = StateLayout(root: dir("state"))
         let workspace = try Workspace.prepare(repositoryURL: origin(dir), target: "main", workerCount: 3, layout: layout)
@@ -20,8 +20,13 @@ import TestSupport
         #expect(workspace.instances.map(\.description) == ["manager", "worker-1", "worker-2", "worker-3"])
         let repo = try Repository.open(at: layout.clone)
         #expect(repo.isBare)
-        #expect(try repo.worktrees().map(\.branch) == ["orch/manager", "orch/worker-1", "orch/worker-2", "orch/worker-3"])
-        #expect(try repo.checkouts(of: "main").isEmpty, "the target is never checked out")
+        #expect(try repo.worktrees().isEmpty, "no worktree is linked to orch's clone: each instance clones over the channel")
+        let mainTip = try repo.branchTip("main")
+        for instance in workspace.instances {
+            #expect(try repo.branchTip(instance.branch) != nil)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: layout.worktree(instance)).isEmpty, "an empty folder for the instance's clone")
+        }
+        #expect(try repo.isAncestor(try #require(try repo.branchTip("orch/worker-1")), of: try #require(mainTip)))
         let names = try git("ls-tree", "--name-only", "main", in: layout.clone)
         #expect(names.contains("WORKER_1_TASK_LIST.md") && names.contains("WORKER_3_TASK_LIST.md"))
         #expect(try git("show", "main:WORKER_2_TASK_LIST.md", in: layout.clone) == "- [ ] T-0001: kept", "an existing list is left alone")
@@ -35,16 +40,33 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: layout.worktree(.worker(2)) + "/wip.txt"))
     }
 
-    @Test func aVanishedWorktreeFolderIsAddedAgainOnItsBranch() throws {
+    @Test func aVanishedFolderComesBackAndTheBranchKeepsItsWork() throws {
         let dir = ScratchDirectory()
         let layout = StateLayout(root: dir("state"))
         _ = try Workspace.prepare(repositoryURL: origin(dir), target: "main", workerCount: 1, layout: layout)
-        try Fixtures.write(["done.txt": "x"], in: layout.worktree(.worker(1)))
-        try git("add", "done.txt", in: layout.worktree(.worker(1)))
-        try git("commit", "-q", "-m", "work", in: layout.worktree(.worker(1)))
-        try FileManager.default.removeItem(atPath: layout.worktree(.worker(1)))
+        let clone = try Fixtures.instanceClone(of: "orch/worker-1", from: layout.clone, at: layout.worktree(.worker(1)))
+        try Fixtures.write(["done.txt": "x"], in: clone)
+        try git("add", "done.txt", in: clone)
+        try git("commit", "-q", "-m", "work", in: clone)
+        try Fixtures.handBack("orch/worker-1", from: clone)
+        let tip = try git("rev-parse", "orch/worker-1", in: layout.clone)
+        try FileManager.default.removeItem(atPath: clone)
         _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 1, layout: layout)
-        #expect(FileManager.default.fileExists(atPath: layout.worktree(.worker(1)) + "/done.txt"))
+        #expect(FileManager.default.fileExists(atPath: layout.worktree(.worker(1))))
+        #expect(try git("rev-parse", "orch/worker-1", in: layout.clone) == tip)
+    }
+
+    @Test func aWorktreeLinkedByAnOlderOrchIsRefusedNamingItAndKept() throws {
+        let dir = ScratchDirectory()
+        let layout = StateLayout(root: dir("state"))
+        _ = try Workspace.prepare(repositoryURL: origin(dir), target: "main", workerCount: 1, layout: layout)
+        try FileManager.default.removeItem(atPath: layout.worktree(.worker(1)))
+        try git("worktree", "add", "-q", layout.worktree(.worker(1)), "orch/worker-1", in: layout.clone)
+        try Fixtures.write(["wip.txt": "unsaved"], in: layout.worktree(.worker(1)))
+        #expect {
+            try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 1, layout: layout)
+        } throws: { ($0 as! OrchError).message.contains("\(layout.worktree(.worker(1))) is a worktree linked to") }
+        #expect(FileManager.default.fileExists(atPath: layout.worktree(.worker(1)) + "/wip.txt"))
     }
 
     @Test func missingPrerequisitesSayHowToFixThem() throws {

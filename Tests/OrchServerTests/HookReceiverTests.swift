@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchCore
+import OrchRuntime
 import Testing
 import TestSupport
 @testable import OrchServer
@@ -29,12 +30,13 @@ struct RunningReceiver {
     /// - Parameters:
     ///   - port: 0 for any free one.
     static func start(in dir: ScratchDirectory, events: EventLog? = nil, port: Int = 0, limits: HTTPLimits = HTTPLimits(),
-                      status: (@Sendable () async -> Data)? = nil) async throws -> RunningReceiver {
+                      status: (@Sendable () async -> Data)? = nil, git: GitHTTPBackend? = nil,
+                      commands: ManagerCommands? = nil) async throws -> RunningReceiver {
         let tokens = try InstanceTokens.loadOrCreate(file: dir("run", "tokens.json"), instances: InstanceName.all(workerCount: 2))
         let handler = RecordingHandler()
         let (listening, continuation) = AsyncStream<Int>.makeStream()
         let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: port), tokens: tokens, handler: handler, events: events,
-                               status: status, limits: limits, logger: .quiet)
+                               status: status, git: git, commands: commands, limits: limits, logger: .quiet)
             .application(onRunning: { bound in
                 continuation.yield(bound)
                 continuation.finish()

@@ -42,13 +42,16 @@ import TestSupport
             try TaskAssignment(worker: worker, text: text, branch: "main").commit(to: Repository.open(at: layout.clone))
         }
 
-        /// The worker commits in its worktree, as Claude would.
+        /// The worker commits in its clone, as Claude would, and its Stop hook hands the branch back.
         func commit(worker: Int, file: String, contents: String, trailer: TaskID?) throws {
-            let worktree = layout.worktree(.worker(worker))
+            let branch = InstanceName.worker(worker).branch
+            let worktree = try Fixtures.instanceClone(of: branch, from: layout.clone, at: layout.worktree(.worker(worker)))
+            _ = try? git("pull", "-q", "--ff-only", "origin", branch, in: worktree)
             try Fixtures.write([file: contents], in: worktree)
             try git("add", "-A", in: worktree)
             let result = try run("git", ["commit", "-q", "-m", "work"] + (trailer.map { ["-m", "Orch-Task: \($0)"] } ?? []), in: worktree, environment: gitEnvironment)
             #expect(result.status == 0, "\(result.stderr)")
+            try Fixtures.handBack(branch, from: worktree)
         }
 
         func ledger() throws -> TaskLedger { try TaskLedger(repository: Repository.open(at: layout.clone), target: "main") }
@@ -160,18 +163,21 @@ import TestSupport
 
         let reply = try #require(Self.reason(await flow.workerStopped(2)))
         #expect(reply.contains("conflicts with main in: shared.txt") && reply.contains("git merge main") && reply.contains("Orch-Task: \(three)"))
-        // Nothing was written: the branch and its files are as the worker left them.
-        #expect(try String(contentsOfFile: setup.layout.worktree(.worker(2)) + "/shared.txt", encoding: .utf8) == "beta\n")
+        // Nothing was written: the branch is as the worker left it.
+        #expect(try git("show", "orch/worker-2:shared.txt", in: setup.layout.clone) == "beta")
         let notices = try #require(Self.reason(await flow.managerStopped()))
         #expect(notices.contains("orch/worker-2 conflicts with main in shared.txt"))
 
-        // Worker 1's stop brings main (its own merged work plus the new task list) into its branch and its files.
+        // Worker 1's stop brings main (its own merged work plus the new task list) into its branch; the server
+        // never writes into the worker's clone, which takes the branch over the channel.
+        let cloneTip = try git("rev-parse", "HEAD", in: setup.layout.worktree(.worker(1)))
         let before = try repository.branchTip("orch/worker-1")
         _ = await flow.workerStopped(1)
         let after = try #require(try repository.branchTip("orch/worker-1"))
         let mainTip = try #require(try repository.branchTip("main"))
         #expect(after != before)
         #expect(try repository.isAncestor(mainTip, of: after))
-        #expect(FileManager.default.fileExists(atPath: setup.layout.worktree(.worker(1)) + "/WORKER_2_TASK_LIST.md"))
+        #expect(try git("ls-tree", "--name-only", "orch/worker-1", in: setup.layout.clone).split(separator: "\n").contains("WORKER_2_TASK_LIST.md"))
+        #expect(try git("rev-parse", "HEAD", in: setup.layout.worktree(.worker(1))) == cloneTip)
     }
 }

@@ -61,6 +61,24 @@ public enum Fixtures {
 }
 
 /// The directory holding the package's built products (`orch` next to the test bundle).
+extension Fixtures {
+    /// An instance's own clone of its branch in orch's clone, as `orch checkout` makes it in a container
+    /// (here straight from the bare clone's path rather than over the channel); made once.
+    @discardableResult
+    public static func instanceClone(of branch: String, from clone: String, at path: String) throws -> String {
+        if !FileManager.default.fileExists(atPath: path + "/.git") {
+            try? FileManager.default.removeItem(atPath: path)
+            _ = try git("clone", "-q", "-b", branch, clone, path, in: "/")
+        }
+        return path
+    }
+
+    /// Hands an instance clone's branch back to orch's clone, as `orch hook Stop` does over the channel.
+    public static func handBack(_ branch: String, from path: String) throws {
+        _ = try git("push", "-q", "origin", "refs/heads/\(branch):refs/heads/\(branch)", in: path)
+    }
+}
+
 public let productsDirectory: String = {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var url = URL(fileURLWithPath: exe).deletingLastPathComponent()

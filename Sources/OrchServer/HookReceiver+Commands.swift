@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+import OrchCore
+
+extension HookReceiver {
+    /// `POST /command/merge` and `/command/assign`: the manager's `orch merge` and `orch assign` from its container.
+    func addCommandRoutes(to router: Router<BasicRequestContext>, commands: ManagerCommands) {
+        router.post(RouterPath(ChannelCommand.path("merge"))) { request, _ in
+            try await self.command(request, decoding: ChannelCommand.MergeRequest.self) { await commands.merge($0) }
+        }
+        router.post(RouterPath(ChannelCommand.path("assign"))) { request, _ in
+            try await self.command(request, decoding: ChannelCommand.AssignRequest.self) { await commands.assign($0) }
+        }
+    }
+
+    private func command<Body: Decodable>(_ request: Request, decoding: Body.Type,
+                                          run: (Body) async -> (status: Int, body: Data)) async throws -> Response {
+        guard let caller = caller(of: request) else { return Self.plain(.unauthorized, "missing or unknown token\n") }
+        guard caller == .instance(.manager) else {
+            logger.warning("a command on the target from \(caller) refused")
+            return Self.plain(.forbidden, "only the manager merges and assigns\n")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limits.maximumBody)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return Self.plain(.contentTooLarge, "body over \(limits.maximumBody) bytes\n")
+        }
+        guard let decoded = try? JSONDecoder().decode(Body.self, from: Data(buffer: body)) else {
+            return Self.plain(.badRequest, "the body is not a \(Body.self) as JSON\n")
+        }
+        let (status, reply) = await run(decoded)
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: reply)))
+    }
+}

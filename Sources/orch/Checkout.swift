@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import OrchRuntime
+
+struct Checkout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Clone this instance's branch from the orch server into its folder, or bring the clone up to date (run inside containers).",
+        discussion: """
+            Reads ORCH_WORKTREE, ORCH_URL, ORCH_INSTANCE and ORCH_TARGET (set in every container). The clone's origin is the \
+            server: its branches are origin/…, the target is kept as a local branch, and the user's repository as upstream/…. \
+            Retries for \(Int(Self.budgetSeconds)) s while the server starts.
+            """
+    )
+
+    static let budgetSeconds = 30.0
+
+    func run() async throws {
+        guard let clone = InstanceClone.fromEnvironment() else {
+            throw ValidationError("ORCH_WORKTREE, ORCH_URL, ORCH_INSTANCE and ORCH_TARGET must be set (orch sets them in every container)")
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(Self.budgetSeconds)
+        while true {
+            do {
+                try await clone.checkout()
+                return
+            } catch {
+                guard clock.now < deadline else { throw error }
+                FileHandle.standardError.write(Data("orch checkout: \(error); trying again\n".utf8))
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
