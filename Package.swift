@@ -35,7 +35,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibGit2",
             pkgConfig: "libgit2",
-            providers: [.apt(["libgit2-dev"])]
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
         .target(name: "OrchCore", dependencies: ["GitKit", .product(name: "Logging", package: "swift-log")]),
@@ -84,8 +84,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The same binary runs inside the containers (hooks, `orch assign` …),
-            // whose images have glibc and libgit2 but no Swift runtime.
-            linkerSettings: [.unsafeFlags(staticRuntimeFlags)]
+            // whose images have glibc and libgit2 but no Swift runtime. GNU ld's
+            // groups are Linux-only: on macOS the binary serves the host only
+            // (the image's orch is a Linux build, see the README).
+            linkerSettings: [.unsafeFlags(staticRuntimeFlags, .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "orch-bench",

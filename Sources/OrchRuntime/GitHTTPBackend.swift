@@ -63,10 +63,15 @@ public struct GitHTTPBackend: Sendable {
 
     /// The largest push accepted (git's `receive.maxInputSize` and the request body).
     public static let maximumPush = 256 << 20
+    /// The largest answer (a clone's pack) git may give: answers are held in memory, not streamed.
+    public static let maximumReply = 1 << 30
+    /// git processes at once: the rest wait, so a container opening many connections cannot start many.
+    public static let concurrency = 4
     /// The path of the clone under the channel's base URL.
     public static let urlPath = "/git/repo.git"
 
     let layout: StateLayout
+    private let gate = Gate(slots: Self.concurrency)
 
     public init(layout: StateLayout) {
         self.layout = layout
@@ -114,11 +119,13 @@ public struct GitHTTPBackend: Sendable {
         guard Self.serves(method: request.method, path: request.path, query: request.query) else {
             return Reply(status: 404, headers: ["Content-Type": "text/plain"], body: Array("not a git smart-HTTP path\n".utf8))
         }
+        await gate.enter()
+        defer { Task { await gate.leave() } }
         let result: ExecutionResult<Void, BytesOutput, StringOutput<UTF8>>
         do {
             result = try await Subprocess.run(
                 .name("git"), arguments: ["http-backend"], environment: .custom(environment(for: request, instance: instance)),
-                input: .array(request.body), output: .bytes(limit: Self.maximumPush), error: .string(limit: 64 << 10))
+                input: .array(request.body), output: .bytes(limit: Self.maximumReply), error: .string(limit: 64 << 10))
         } catch {
             throw RuntimeError(code: .programMissing, command: ["git", "http-backend"], message: "cannot run git http-backend: \(error)")
         }
@@ -179,5 +186,22 @@ public struct GitHTTPBackend: Sendable {
             }
         }
         return Reply(status: status, headers: headers, body: Array(output[bodyStart...]))
+    }
+}
+
+/// A counting semaphore for async callers, first come first served.
+actor Gate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(slots: Int) { free = slots }
+
+    func enter() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }

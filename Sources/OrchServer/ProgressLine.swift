@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// One live summary line kept at the top of the terminal, above the log that
@@ -78,6 +80,10 @@ public final class ProgressLine: @unchecked Sendable {
 
     private func write(_ text: String) {
         let bytes = Array(text.utf8)
+        #if canImport(Glibc)
         _ = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        #else
+        _ = bytes.withUnsafeBytes { Darwin.write(descriptor, $0.baseAddress, $0.count) }
+        #endif
     }
 }
