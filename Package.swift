@@ -91,7 +91,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "orch-bench",
-            dependencies: ["GitKit", "OrchCore", "OrchFlow", "OrchServer", "ScriptedModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GitKit", "OrchCore", "OrchFlow", "OrchRuntime", "OrchServer", "ScriptedModel", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/OrchBench"
         ),
         .executableTarget(

@@ -141,6 +141,13 @@ if arguments.dropFirst().first == "hooks" {
     exit(0)
 }
 
+if arguments.dropFirst().first == "channel" {
+    // `orch-bench channel`: issue #14's figures (an instance's clone and its commits over the channel).
+    try await benchmarkChannel(work: work)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
 if arguments.dropFirst().first == "push" {
     // `orch-bench push`: issue #12's figures (a change of the target → on the remote, over file:// and ssh).
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
