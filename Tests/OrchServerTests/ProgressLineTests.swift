@@ -21,9 +21,16 @@ import Glibc
         line.update("orch · tasks merged 3/9 · workers busy 2, idle 1 · rate-limited 0")
         line.finish()
         line.update("not drawn after finish")
-        var output = [UInt8](repeating: 0, count: 4096)
-        let count = read(master, &output, output.count)
-        let text = String(decoding: output.prefix(max(count, 0)), as: UTF8.self)
+        // A pty hands the writes over in pieces: read until nothing more comes for 200 ms.
+        var received: [UInt8] = []
+        var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+        while poll(&poller, 1, 200) > 0 {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let count = read(master, &chunk, chunk.count)
+            guard count > 0 else { break }
+            received += chunk.prefix(count)
+        }
+        let text = String(decoding: received, as: UTF8.self)
         #expect(text.contains("\u{1B}[2;30r"), "scroll region from the second line: \(text.debugDescription)")
         #expect(text.contains("\u{1B}[1;1H\u{1B}[2K\u{1B}[7morch · tasks merged 3/9"))
         #expect(text.hasSuffix("\u{1B}[r"), "the whole terminal scrolls again")
