@@ -77,9 +77,12 @@ extension Fleet.Configuration {
             environment["ORCH_URL"] = server.url
             environment["ORCH_TOKEN"] = token
             // git sends the token to the channel only (a URL-scoped header), never to another host an agent fetches from.
-            environment["GIT_CONFIG_COUNT"] = "1"
+            // On Docker Desktop a bind mount may show another owner: the clone is the instance's own, whoever git thinks owns it.
+            environment["GIT_CONFIG_COUNT"] = "2"
             environment["GIT_CONFIG_KEY_0"] = "http.\(server.url)\(GitHTTPBackend.urlPath).extraHeader"
             environment["GIT_CONFIG_VALUE_0"] = "Authorization: Bearer \(token)"
+            environment["GIT_CONFIG_KEY_1"] = "safe.directory"
+            environment["GIT_CONFIG_VALUE_1"] = layout.worktree(instance)
         }
         return ComposeFile.Service(
             name: "\(instance)", containerName: "\(project)-\(instance)", image: image, user: "\(getuid()):\(getgid())",

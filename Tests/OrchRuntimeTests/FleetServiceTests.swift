@@ -25,6 +25,7 @@ import Testing
         // git sends the token to the channel's clone only, not to any other host an agent fetches from.
         #expect(service.environment["GIT_CONFIG_KEY_0"] == "http.http://172.17.0.1:4100/git/repo.git.extraHeader")
         #expect(service.environment["GIT_CONFIG_VALUE_0"] == "Authorization: Bearer token-2")
+        #expect(service.environment["GIT_CONFIG_COUNT"] == "2" && service.environment["GIT_CONFIG_VALUE_1"] == layout.worktree(.worker(2)))
         #expect(service.command.last?.hasPrefix("orch checkout || exit 1;") == true)
         #expect(!service.environment.values.contains("token-m"), "no other instance's token")
         #expect(service.pids == 300)
