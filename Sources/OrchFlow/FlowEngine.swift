@@ -49,10 +49,10 @@ final class FlowEngine: @unchecked Sendable {
         return finish(step)
     }
 
-    func managerStopped() -> FlowStep {
+    func managerStopped(continuing: Bool) -> FlowStep {
         var step = FlowStep()
         if let ledger = try? workspace.ledger() { noteChanges(in: ledger) }
-        inbox.stopped(&step)
+        inbox.stopped(continuing: continuing, &step)
         return finish(step)
     }
 

@@ -96,8 +96,10 @@ public actor TaskFlow: Service {
     }
 
     /// The manager's Stop hook: the pending notices, or nothing (idle).
-    public func managerStopped() async -> HookReply {
-        engine.managerStopped().reply
+    /// - Parameters:
+    ///   - continuing: the hook's `stop_hook_active` (it went on with the last reply, which confirms its notices).
+    public func managerStopped(continuing: Bool = true) async -> HookReply {
+        engine.managerStopped(continuing: continuing).reply
     }
 
     /// A UserPromptSubmit hook: confirms a typed instruction; the instance is busy.

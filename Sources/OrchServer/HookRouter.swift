@@ -50,7 +50,7 @@ public struct HookRouter: HookHandler {
             guard let flow else { break }
             let reply: HookReply
             switch event.instance {
-            case .manager: reply = await flow.managerStopped()
+            case .manager: reply = await flow.managerStopped(continuing: event.stopHookActive)
             case .worker(let worker): reply = await flow.workerStopped(worker)
             }
             // A blocked stop is not an end: the instance goes on with the reply's instruction.

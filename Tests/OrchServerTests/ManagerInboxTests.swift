@@ -33,6 +33,30 @@ import TestSupport
         #expect(await restarted.managerStopped() == .none, "a notice delivered before a restart is not sent again")
     }
 
+    @Test func aNoticeCountsAsDeliveredOnlyOnceTheManagersNextStopConfirmsItElseItComesAgain() async throws {
+        await flow.notify(ManagerNotice(.done(TaskID(4)), text: "T-0004 is done"))
+        #expect(try #require(TaskFlowUnitTests.reason(await flow.managerStopped(continuing: false))).contains("T-0004 is done"))
+        #expect(!NoticeRecord(file: setup.layout.notices).contains("done:T-0004"), "handed over, not yet confirmed")
+        // Its next Stop is not the continuation of that reply (orch hook gave up, say): the notice comes again.
+        let again = try #require(TaskFlowUnitTests.reason(await flow.managerStopped(continuing: false)))
+        #expect(again.contains("T-0004 is done"))
+        // A server that dies before the confirmation: the next one hands it over too.
+        let restarted = setup.flow()
+        await restarted.notify(ManagerNotice(.done(TaskID(4)), text: "T-0004 is done"))
+        #expect(try #require(TaskFlowUnitTests.reason(await restarted.managerStopped(continuing: false))).contains("T-0004 is done"))
+        // It went on with that reply: confirmed, recorded, not sent again.
+        #expect(await restarted.managerStopped(continuing: true) == .none)
+        #expect(NoticeRecord(file: setup.layout.notices).contains("done:T-0004"))
+        await restarted.notify(ManagerNotice(.done(TaskID(4)), text: "T-0004 is done"))
+        #expect(await restarted.managerStopped(continuing: false) == .none)
+
+        // A prompt instead of the continuation (the reply was lost and it went idle) also brings it back.
+        await restarted.notify(ManagerNotice(.done(TaskID(5)), text: "T-0005 is done"))
+        _ = await restarted.managerStopped(continuing: false)
+        await restarted.promptSubmitted(.manager, prompt: "what next?")
+        #expect(try #require(TaskFlowUnitTests.reason(await restarted.managerStopped(continuing: false))).contains("T-0005 is done"))
+    }
+
     @Test func anIdleManagerGetsNoticesTypedConfirmedByItsPromptElseTypedAgainUpToALimit() async throws {
         #expect(await flow.managerStopped() == .none, "nothing pending: it is idle")
         await flow.notify(ManagerNotice(.done(TaskID(3)), text: "T-0003 is done"))

@@ -115,6 +115,7 @@ import TestSupport
         try setup.commit(worker: 1, file: "one.txt", contents: "1\n", trailer: first)
         _ = await flow.workerStopped(1)
         _ = await flow.managerStopped()
+        _ = await flow.managerStopped(continuing: true)  // it went on with the notice: confirmed
         let before = try await setup.ledger(after: flow)
         #expect(before.tasks.map(\.state) == [.done, .delivered, .delivered])
 
