@@ -1,0 +1,63 @@
+import Foundation
+import GitKit
+import OrchCore
+import Testing
+import TestSupport
+
+/// Issue #14's review, tried from inside a real worker container by code its
+/// agent runs: every attempt fails, the server keeps serving and the run
+/// finishes with every task merged once, and nothing is written outside the state.
+@Suite(.serialized) struct AttackerTests {
+    @Test func aHostileWorkerCannotMoveOtherRefsReachServerFilesOrUnhookItself() async throws {
+        let marker = "/tmp/orch-attack-\(UUID().uuidString.prefix(8))"
+        // Each line reports what it tried; "BROKE:" means the attempt worked.
+        let attack = """
+            log="$HOME/attack.log"; {
+            evil="$(git commit-tree "HEAD^{tree}" -p HEAD -p main -m evil)"
+            git push origin "$evil:refs/heads/main" && echo "BROKE: pushed main"
+            git push origin "$evil:refs/heads/orch/worker-2" && echo "BROKE: pushed worker-2"
+            git push origin "$evil:refs/tags/evil" && echo "BROKE: pushed a tag"
+            git push origin :refs/heads/orch/worker-1 && echo "BROKE: deleted its branch"
+            git push -f origin "$(git rev-list --max-parents=0 HEAD | head -n 1):refs/heads/orch/worker-1" && echo "BROKE: rewound its branch"
+            echo "config $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ORCH_TOKEN" "$ORCH_URL/git/repo.git/config")"
+            echo "assign $(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ORCH_TOKEN" -d '{"worker": 2, "text": "evil"}' "$ORCH_URL/command/assign")"
+            echo "merge $(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ORCH_TOKEN" -d '{"branches": ["worker-2"], "all": false}' "$ORCH_URL/command/merge")"
+            echo "notoken $(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "$ORCH_URL/hook/Stop")"
+            ls "$ORCH_WORKTREE/../../run/tokens.json" 2>/dev/null && echo "BROKE: sees the server's tokens"
+            ls "$ORCH_WORKTREE/../../repo.git/HEAD" 2>/dev/null && echo "BROKE: sees the server's clone"
+            echo x >> "$HOME/.claude/settings.json" 2>/dev/null && echo "BROKE: wrote its settings"
+            echo x > /etc/claude-code/managed-settings.json 2>/dev/null && echo "BROKE: wrote the managed settings"
+            echo x > /usr/local/bin/orch 2>/dev/null && echo "BROKE: replaced orch"
+            git config core.worktree \(marker) && git config core.hooksPath \(marker)-hooks
+            mkdir -p .claude && echo '{"disableAllHooks": true}' > .claude/settings.local.json
+            echo done
+            } > "$log" 2>&1; git config --unset core.worktree; git config --unset core.hooksPath; rm -f .claude/settings.local.json; true
+            """
+        let run = try await Run(attack: attack)
+        let serve = try run.startServe()
+        try await withCleanup {
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 300)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+            let log = try String(contentsOfFile: run.dir("state", "homes", "worker-1", "attack.log"), encoding: .utf8)
+            #expect(log.contains("done"), "the attack ran to its end: \(log)")
+            #expect(!log.contains("BROKE:"), "\(log)")
+            for line in ["config 404", "assign 403", "merge 403", "notoken 401"] {
+                #expect(log.contains(line), "\(line) expected: \(log)")
+            }
+            #expect(log.components(separatedBy: "may push only refs/heads/orch/worker-1").count == 4, "main, worker-2 and the tag refused by orch: \(log)")
+            // Nothing of the attack's reached the server or the host.
+            let refs = try git("for-each-ref", "--format=%(refname)", in: run.dir("state", "repo.git"))
+            #expect(!refs.contains("refs/tags/evil"))
+            #expect(!FileManager.default.fileExists(atPath: marker) && !FileManager.default.fileExists(atPath: marker + "-hooks"))
+            let subjects = try git("log", "--format=%s", "--all", in: run.dir("state", "repo.git"))
+            #expect(!subjects.split(separator: "\n").contains("evil"), "the attack's commit is on no ref of the server's")
+            #expect(try git("show", "main:WORKER_2_TASK_LIST.md", in: run.dir("state", "repo.git")).contains("evil") == false)
+            try await run.stop(serve)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+}
+
+private typealias Run = TaskFlowTests.Run
