@@ -18,6 +18,16 @@ struct Checkout: AsyncParsableCommand {
         guard let clone = InstanceClone.fromEnvironment() else {
             throw ValidationError("ORCH_WORKTREE, ORCH_URL, ORCH_INSTANCE and ORCH_TARGET must be set (orch sets them in every container)")
         }
+        // A clone that is there is the instance's work: failing to bring it up to date (a merge in progress,
+        // the server still starting) must not keep Claude from starting; its hooks take the server's branch later.
+        if clone.exists {
+            do {
+                try await clone.checkout()
+            } catch {
+                FileHandle.standardError.write(Data("orch checkout: the clone stays as it is: \(error)\n".utf8))
+            }
+            return
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(Self.budgetSeconds)
         while true {
