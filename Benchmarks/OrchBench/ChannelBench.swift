@@ -20,15 +20,8 @@ func benchmarkChannel(work: String, rounds: Int = 40) async throws {
     try backend.installHooks()
     let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
     let router = HookRouter(board: InstanceBoard(instances: workspace.instances), layout: layout, logger: logger)
-    let (listening, continuation) = AsyncStream<Int>.makeStream()
-    let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: router, git: backend, logger: logger)
-        .application(onRunning: { port in
-            continuation.yield(port)
-            continuation.finish()
-        })
-    let server = Task { try await app.runService() }
-    var port = 0
-    for await bound in listening { port = bound }
+    let (server, port) = await start(HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: router,
+                                                  git: backend, logger: logger))
     let url = "http://127.0.0.1:\(port)"
     let token = tokens.token(for: .worker(1))!
     let clone = layout.worktree(.worker(1))

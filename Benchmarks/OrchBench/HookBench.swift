@@ -24,15 +24,8 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout), typer: { _, _ in }, events: events, logger: logger)
     let timed = TimedHandler(inner: HookRouter(board: board, layout: layout, flow: flow, logger: logger))
     let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
-    let (listening, listeningContinuation) = AsyncStream<Int>.makeStream()
-    let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: timed, events: events, logger: logger)
-        .application(onRunning: { port in
-            listeningContinuation.yield(port)
-            listeningContinuation.finish()
-        })
-    let server = Task { try await app.runService() }
-    var port = 0
-    for await bound in listening { port = bound }
+    let (server, port) = await start(HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: timed,
+                                                  events: events, logger: logger))
     let endpoint = ChannelAddress(host: "127.0.0.1", port: port)
 
     // Round trips: a new `orch hook` process per event, as Claude Code runs it.
@@ -77,7 +70,7 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(stopHandling, 0.99)))
     print(String(format: "| server handling of a worker's Stop, no process starting meanwhile, p50 (ms) | %.2f | |", percentile(quietHandling, 0.50)))
     print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(quietHandling, 0.99)))
-    print(String(format: "| server handling of a worker's Stop that first merges the moved target into its branch and worktree, p50 (ms) | %.2f | |", percentile(mergingHandling, 0.50)))
+    print(String(format: "| server handling of a worker's Stop that first merges the moved target into its branch, p50 (ms) | %.2f | |", percentile(mergingHandling, 0.50)))
     print(String(format: "| the same, p99 (ms) | %.2f | |", percentile(mergingHandling, 0.99)))
     print(String(format: "| requests per second, Notification events, 16 connections | %.0f | |", cheap))
     print(String(format: "| requests per second, worker Stop events (each a task handed over), 16 connections | %.0f | |", stops))
@@ -144,4 +137,17 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+/// Runs a receiver on its loopback port until the task is cancelled.
+func start(_ receiver: HookReceiver) async -> (server: Task<Void, any Error>, port: Int) {
+    let (listening, continuation) = AsyncStream<Int>.makeStream()
+    let app = receiver.application(onRunning: { port in
+        continuation.yield(port)
+        continuation.finish()
+    })
+    let server = Task { try await app.runService() }
+    var port = 0
+    for await bound in listening { port = bound }
+    return (server, port)
 }

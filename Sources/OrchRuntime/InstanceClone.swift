@@ -26,6 +26,8 @@ import SystemPackage
 public struct InstanceClone: Sendable {
     /// What handing the branch back did.
     public enum HandBack: Sendable, Equatable {
+        /// Nothing new here since the server last had the branch: no push was needed.
+        case nothingNew
         /// The server holds the branch as it is here.
         case pushed
         /// The server's branch had moved on: it was merged in here first, then pushed.
@@ -90,6 +92,10 @@ public struct InstanceClone: Sendable {
     /// Pushes the instance's branch to the server; when the server's moved on meanwhile, merges it in first.
     public func handBack() async -> HandBack {
         do {
+            // Most Stops bring no commit: the remote-tracking ref (moved by every push and fetch) says so without a round trip.
+            let tips = try await run("rev-parse", "refs/heads/\(instance.branch)", "refs/remotes/origin/\(instance.branch)")
+            let lines = tips.output.split(separator: "\n")
+            if tips.succeeded, lines.count == 2, lines[0] == lines[1] { return .nothingNew }
             let first = try await push()
             guard !first.succeeded else { return .pushed }
             guard first.output.contains("[rejected]") || first.output.contains("non-fast-forward") || first.output.contains("fetch first") else {

@@ -50,8 +50,4 @@ struct Merge: AsyncParsableCommand {
         // The paths are printed already: only the exit code is left to say.
         if !conflicted.isEmpty { throw ExitCode(OrchError.Code.conflict(paths: conflicted).exitCode) }
     }
-
-    static func describe(_ ticked: [TaskID]) -> String {
-        ticked.isEmpty ? "" : " (done: \(ticked.map(\.description).joined(separator: ", ")))"
-    }
 }
