@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "orch", targets: ["orch"]),
+        .executable(name: "orch-hook", targets: ["orch-hook"]),
         .library(name: "GitKit", targets: ["GitKit"]),
         .library(name: "OrchCore", targets: ["OrchCore"]),
         .library(name: "OrchRuntime", targets: ["OrchRuntime"]),
@@ -38,7 +39,9 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
-        .target(name: "OrchCore", dependencies: ["GitKit", .product(name: "Logging", package: "swift-log")]),
+        // The hook channel's shared facts; imports nothing, so the forwarder that links it starts fast.
+        .target(name: "OrchWire"),
+        .target(name: "OrchCore", dependencies: ["GitKit", "OrchWire", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "OrchFlow",
             dependencies: [
@@ -59,6 +62,7 @@ let package = Package(
             name: "OrchServer",
             dependencies: [
                 "OrchCore",
+                "OrchWire",
                 "OrchRuntime",
                 "OrchFlow",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -79,6 +83,7 @@ let package = Package(
             name: "orch",
             dependencies: [
                 "OrchCore",
+                "OrchWire",
                 "OrchRuntime",
                 "OrchServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -88,6 +93,12 @@ let package = Package(
             // groups are Linux-only: on macOS the binary serves the host only
             // (the image's orch is a Linux build, see the README).
             linkerSettings: [.unsafeFlags(staticRuntimeFlags, .when(platforms: [.linux]))]
+        ),
+        .executableTarget(
+            name: "orch-hook",
+            dependencies: ["OrchWire"],
+            // What Claude Code runs for every hook event inside the containers: no Foundation, the Swift runtime linked in.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "orch-bench",

@@ -1,4 +1,5 @@
 import Foundation
+import OrchWire
 
 /// Where the hook endpoint listens and how containers reach it (`channel` in
 /// `orchestrator.json`). Every field is optional: by default the endpoint binds
@@ -68,23 +69,8 @@ public struct ChannelAddress: Sendable, Equatable {
     /// - Parameters:
     ///   - url: the text.
     public init?(url: String) {
-        guard url.hasPrefix("http://") else { return nil }
-        var rest = url.dropFirst("http://".count)
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
-        let host: Substring
-        let portText: Substring
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":") else { return nil }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            portText = rest[rest.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = rest.lastIndex(of: ":") else { return nil }
-            host = rest[..<colon]
-            portText = rest[rest.index(after: colon)...]
-        }
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:_".contains($0) }),
-              let port = Int(portText), (1...65535).contains(port) else { return nil }
-        self.host = String(host)
+        guard let (host, port) = HookWire.parse(url: url) else { return nil }
+        self.host = host
         self.port = port
     }
 

@@ -1,25 +1,4 @@
-/// The Claude Code hook events orch wires into every instance.
-///
-/// ```swift
-/// HookEventName(rawValue: "Stop") == .stop
-/// ```
-public enum HookEventName: String, CaseIterable, Sendable, Codable {
-    /// A session began: `source` is startup, resume, clear, compact or fork.
-    case sessionStart = "SessionStart"
-    /// A prompt was submitted (confirms a prompt typed into the pane).
-    case userPromptSubmit = "UserPromptSubmit"
-    /// A turn ended; the reply may block it with the next instruction.
-    case stop = "Stop"
-    /// A turn ended on an API error (a rate limit, say); fires instead of Stop.
-    case stopFailure = "StopFailure"
-    /// The client wants attention (idle prompt, permission prompt …).
-    case notification = "Notification"
-    /// The session ended.
-    case sessionEnd = "SessionEnd"
+import OrchWire
 
-    /// Whether the instance is busy with a turn after this event.
-    public var startsWork: Bool { self == .sessionStart || self == .userPromptSubmit }
-
-    /// Whether the instance is waiting at its prompt after this event.
-    public var endsWork: Bool { self == .stop || self == .stopFailure || self == .sessionEnd }
-}
+/// The hook events, spelled once in ``OrchWire`` (the forwarder shares them).
+public typealias HookEventName = OrchWire.HookEventName

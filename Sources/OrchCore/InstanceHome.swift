@@ -1,4 +1,5 @@
 import Foundation
+import OrchWire
 
 /// One instance's HOME: Claude Code's settings with orch's hooks, `.claude.json`
 /// with every first-run dialog answered, its own copy of one credential file,
@@ -8,7 +9,7 @@ public struct InstanceHome: Sendable {
     /// The hook events orch listens to.
     public static let hookEvents = HookEventName.allCases.map(\.rawValue)
     /// How long Claude Code lets each of orch's hooks run (`orch hook` gives up just before).
-    public static let hookTimeoutSeconds = 30
+    public static let hookTimeoutSeconds = HookWire.timeoutSeconds
 
     /// The instance.
     public let instance: InstanceName

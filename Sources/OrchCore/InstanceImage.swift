@@ -22,6 +22,10 @@ public enum InstanceImage {
     public static let defaultTag = "orch-claude:latest"
     /// Where orch is inside the image.
     public static let orchPath = "/usr/local/bin/orch"
+    /// The hook forwarder's name, beside orch in a build and in the image.
+    public static let forwarderName = "orch-hook"
+    /// Where the forwarder is inside the image: what every hook runs.
+    public static let forwarderPath = "/usr/local/bin/" + forwarderName
     /// Where the hook scripts are inside the image.
     public static let hooksDirectory = "/opt/orch/hooks"
 
@@ -34,7 +38,7 @@ public enum InstanceImage {
     /// `disableAllHooks`, say) can add, change or switch them off.
     public static func managedSettings() -> Data {
         let hooks = Dictionary(uniqueKeysWithValues: InstanceHome.hookEvents.map { event in
-            (event, [["matcher": "", "hooks": [["type": "command", "command": "\(hooksDirectory)/forward \(event)",
+            (event, [["matcher": "", "hooks": [["type": "command", "command": "\(forwarderPath) \(event)",
                                                  "timeout": InstanceHome.hookTimeoutSeconds]]]])
         })
         let settings: [String: Any] = ["allowManagedHooksOnly": true, "hooks": hooks]

@@ -117,6 +117,11 @@ public actor TaskFlow: Service {
         engine.becameIdle(instance)
     }
 
+    /// The instance's branch tip in orch's clone (read on the flow's queue, so after any move an event before made).
+    public func branchTip(of instance: InstanceName) async -> String? {
+        (try? engine.workspace.tip(of: instance.branch))?.map { "\($0)" }
+    }
+
     /// One look at the target and the idle instances (``run()`` does this every `pollSeconds`).
     public func poll(now: Date) async {
         let sighting = await watch?.sighting() ?? .everyoneUp

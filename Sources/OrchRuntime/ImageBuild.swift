@@ -23,6 +23,8 @@ public struct ImageBuild: Sendable {
         public var dockerfile: String
         /// A Linux build of orch.
         public var orchBinary: String
+        /// The Linux `orch-hook` forwarder of the same build: by default beside `orchBinary`.
+        public var forwarderBinary: String
         /// The Linux `claude` binary.
         public var claudeBinary: String
         /// orch's `hooks/` folder.
@@ -33,6 +35,7 @@ public struct ImageBuild: Sendable {
         public init(dockerfile: String, orchBinary: String, claudeBinary: String, hooksDirectory: String) {
             self.dockerfile = dockerfile
             self.orchBinary = orchBinary
+            self.forwarderBinary = URL(fileURLWithPath: orchBinary).deletingLastPathComponent().appendingPathComponent(InstanceImage.forwarderName).path
             self.claudeBinary = claudeBinary
             self.hooksDirectory = hooksDirectory
         }
@@ -84,11 +87,13 @@ public struct ImageBuild: Sendable {
     private func checkedInputs() throws -> [(name: String, path: String, mode: Int)] {
         let forward = configuration.hooksDirectory + "/forward"
         let inputs = [("Dockerfile", configuration.dockerfile, 0o644), ("orch", configuration.orchBinary, 0o755),
+                      (InstanceImage.forwarderName, configuration.forwarderBinary, 0o755),
                       ("claude", configuration.claudeBinary, 0o755), ("forward", forward, 0o755)]
         for (name, path, _) in inputs where !FileManager.default.isReadableFile(atPath: path) {
             throw OrchError.usage("\(name): cannot read \(path)")
         }
-        for (name, path) in [("--orch", configuration.orchBinary), ("--claude", configuration.claudeBinary)] {
+        for (name, path) in [("--orch", configuration.orchBinary), ("--orch-hook", configuration.forwarderBinary),
+                             ("--claude", configuration.claudeBinary)] {
             let handle = FileHandle(forReadingAtPath: path)
             let magic = (try? handle?.read(upToCount: 4)) ?? nil
             try? handle?.close()

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import OrchWire
 
 /// What one HTTP listener of orch's allows a client: how many connections at
 /// once, how long one may sit idle, how long a request may take to arrive,
@@ -22,7 +23,7 @@ public struct HTTPLimits: Sendable {
     /// A request whose head and body have not all arrived this long after its first byte is dropped.
     public var requestTimeout: TimeAmount = .seconds(10)
     /// The largest body read.
-    public var maximumBody = 1 << 20
+    public var maximumBody = HookWire.maximumBody
 
     /// - Parameters: see the properties.
     public init(maximumConnections: Int = 256, idleTimeout: TimeAmount = .seconds(5), requestTimeout: TimeAmount = .seconds(10), maximumBody: Int = 1 << 20) {

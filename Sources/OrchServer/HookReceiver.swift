@@ -1,9 +1,11 @@
 import Dispatch
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import OrchCore
 import OrchRuntime
+import OrchWire
 
 /// The server end of `orch hook`: HTTP on TCP, bound only where the
 /// instances reach it (see ``ChannelSettings``). `POST /hook/<Event>` with
@@ -26,7 +28,7 @@ import OrchRuntime
 /// ```
 public struct HookReceiver: Sendable {
     /// The largest body accepted.
-    public static let maximumBody = 1 << 20
+    public static let maximumBody = HookWire.maximumBody
 
     /// Where it listens (port 0: any free one, told to `onRunning`).
     public let address: ChannelAddress
@@ -36,6 +38,7 @@ public struct HookReceiver: Sendable {
     let status: (@Sendable () async -> Data)?
     let git: GitHTTPBackend?
     let commands: ManagerCommands?
+    let branchTip: (@Sendable (InstanceName) async -> String?)?
     let limits: HTTPLimits
     let logger: Logger
 
@@ -47,11 +50,14 @@ public struct HookReceiver: Sendable {
     ///   - status: answers `GET /status` with `orch status`'s JSON; nil leaves the path out.
     ///   - git: serves each instance's clone and takes its pushes; nil leaves `/git/` out.
     ///   - commands: the manager's merges and assignments over the channel; nil leaves `/command/` out.
+    ///   - branchTip: the caller's branch tip, sent as `Orch-Branch` with the replies after which its clone may take
+    ///     the branch (``HookWire/branchHeader``); nil sends none (the forwarder then always asks git).
     ///   - limits: connections, timeouts and body size.
     ///   - logger: for rejected calls and unknown events.
     public init(address: ChannelAddress, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil,
                 status: (@Sendable () async -> Data)? = nil, git: GitHTTPBackend? = nil,
-                commands: ManagerCommands? = nil, limits: HTTPLimits = HTTPLimits(), logger: Logger) {
+                commands: ManagerCommands? = nil, branchTip: (@Sendable (InstanceName) async -> String?)? = nil,
+                limits: HTTPLimits = HTTPLimits(), logger: Logger) {
         self.address = address
         self.tokens = tokens
         self.handler = handler
@@ -59,6 +65,7 @@ public struct HookReceiver: Sendable {
         self.status = status
         self.git = git
         self.commands = commands
+        self.branchTip = branchTip
         self.limits = limits
         self.logger = logger
     }
@@ -123,9 +130,15 @@ public struct HookReceiver: Sendable {
         await events?.append(.hook(name), instance: instance, event.summary, time: event.received)
         let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let branchTip, name.mayHaveMovedBranch(replied: !reply.body.isEmpty), let tip = await branchTip(instance) {
+            headers[Self.branchField] = tip
+        }
         OrchMetrics.recordHandling(event: name.rawValue, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
+
+    static let branchField = HTTPField.Name(HookWire.branchHeader)!
 
     static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))

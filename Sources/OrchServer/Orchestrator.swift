@@ -100,7 +100,8 @@ public struct Orchestrator: Sendable {
         let git = GitHTTPBackend(layout: layout)
         try git.installHooks()
         let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, git: git,
-                                    commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger), logger: logger)
+                                    commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger),
+                                    branchTip: { await flow.branchTip(of: $0) }, logger: logger)
             .application(onRunning: { [self] port in
                 do {
                     listeningContinuation.yield(try recordEndpoint(port: port, tokens: tokens))

@@ -3,6 +3,7 @@ import Foundation
 import OrchCore
 import OrchRuntime
 import OrchServer
+import OrchWire
 
 struct Hook: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,12 +15,15 @@ struct Hook: AsyncParsableCommand {
             """
     )
 
-    /// How long the hook waits for the server, retrying while it restarts: just under the hook's
-    /// timeout in the instance's settings, so the client never kills it half-way through a reply.
-    static let budgetSeconds = Double(InstanceHome.hookTimeoutSeconds) - 2
+    /// How long the hook waits for the server, retrying while it restarts (``HookWire/budgetSeconds``).
+    static let budgetSeconds = Double(HookWire.budgetSeconds)
 
     @Argument(help: "The hook event, e.g. Stop.")
     var event: String
+
+    /// `orch-hook` got the server's reply already and found the server's branch moved: take it, print the reply.
+    @Flag(help: .hidden)
+    var replyOnStdin = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -27,6 +31,7 @@ struct Hook: AsyncParsableCommand {
             warn("ORCH_URL (http://HOST:PORT) or ORCH_TOKEN is not set; nothing forwarded")
             return
         }
+        if replyOnStdin { return await printTaking(reply: (try? FileHandle.standardInput.readToEnd()) ?? Data()) }
         // A closed or unreadable stdin is an empty body, never a crash: a hook must fail open.
         let limit = HookReceiver.maximumBody + 1
         let body = (try? FileHandle.standardInput.read(upToCount: limit)) ?? nil
@@ -49,7 +54,9 @@ struct Hook: AsyncParsableCommand {
         let outcome = await HookClient(endpoint: endpoint, token: token, timeout: remaining).send(event: event, body: Array(body))
         switch outcome {
         case .reply(200, var reply):
-            if let clone, Self.takesServerBranch(after: event, reply: reply) { reply = await take(clone, into: reply) }
+            if let clone, HookEventName(rawValue: event)?.mayHaveMovedBranch(replied: !reply.isEmpty) == true {
+                reply = await take(clone, into: reply)
+            }
             FileHandle.standardOutput.write(Data(reply.utf8))
         case .reply(let status, let reply):
             warn("the server answered \(status): \(reply.prefix(300))")
@@ -58,14 +65,10 @@ struct Hook: AsyncParsableCommand {
         }
     }
 
-    /// The server may have merged the target into the branch: before a blocked Stop goes on, and before a prompt
-    /// (typed by orch into an idle pane) or a new session starts.
-    static func takesServerBranch(after event: String, reply: String) -> Bool {
-        switch HookEventName(rawValue: event) {
-        case .stop: !reply.isEmpty
-        case .userPromptSubmit, .sessionStart: true
-        default: false
-        }
+    private func printTaking(reply data: Data) async {
+        var reply = String(decoding: data, as: UTF8.self)
+        if let clone = InstanceClone.fromEnvironment().flatMap({ $0.exists ? $0 : nil }) { reply = await take(clone, into: reply) }
+        FileHandle.standardOutput.write(Data(reply.utf8))
     }
 
     private func take(_ clone: InstanceClone, into reply: String) async -> String {

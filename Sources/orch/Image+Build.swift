@@ -25,11 +25,14 @@ extension Image {
         @Option(help: ArgumentHelp("A Linux build of orch (default: this orch, on Linux).", valueName: "path"))
         var orch: String?
 
+        @Option(name: .customLong("orch-hook"), help: ArgumentHelp("The Linux orch-hook of that build (default: beside it).", valueName: "path"))
+        var forwarder: String?
+
         @Flag(help: "Build even when an image of the same inputs exists.")
         var force = false
 
         func validate() throws {
-            for (name, path) in [("--claude", claude), ("--orch", orch)] {
+            for (name, path) in [("--claude", claude), ("--orch", orch), ("--orch-hook", forwarder)] {
                 if let path, !FileManager.default.isReadableFile(atPath: path) {
                     throw ValidationError("\(name) \(path): no such file")
                 }
@@ -52,6 +55,7 @@ extension Image {
             }
             var configuration = ImageBuild.Configuration(dockerfile: templates.path + "/Dockerfile", orchBinary: orchBinary,
                                                          claudeBinary: claudeBinary, hooksDirectory: hooks)
+            if let forwarder { configuration.forwarderBinary = forwarder }
             configuration.tag = tag
             configuration.baseImage = baseImage
             configuration.force = force

@@ -21,8 +21,10 @@ import TestSupport
             _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 2, layout: layout)
             let git = GitHTTPBackend(layout: layout)
             try git.installHooks()
+            let clone = layout.clone
             receiver = try await RunningReceiver.start(in: dir, git: git,
-                                                       commands: commands ? ManagerCommands(layout: layout, target: "main", logger: .quiet) : nil)
+                                                       commands: commands ? ManagerCommands(layout: layout, target: "main", logger: .quiet) : nil,
+                                                       branchTip: { instance in (try? Repository.open(at: clone).branchTip(instance.branch))?.map { "\($0)" } })
         }
 
         var url: String { receiver.endpoint.url + GitHTTPBackend.urlPath }
@@ -41,6 +43,14 @@ import TestSupport
             try await runDetached(orchExecutable, arguments, in: layout.worktree(instance), environment: environment(instance, token: token), input: input)
         }
 
+        /// A hook event the way `hook` forwards it from inside `instance`'s container; `environment` adds to its environment.
+        func hook(_ event: String, via hook: HookCommand, as instance: InstanceName, input: String,
+                  environment extra: [String: String] = [:]) async throws -> CommandResult {
+            let (executable, arguments) = hook.invocation(event)
+            return try await runDetached(executable, arguments, in: layout.worktree(instance),
+                                         environment: environment(instance).merging(extra) { $1 }, input: input)
+        }
+
         func git(_ arguments: [String], as instance: InstanceName, token: String? = nil) throws -> CommandResult {
             try run("git", arguments, in: layout.worktree(instance), environment: environment(instance, token: token))
         }
@@ -48,7 +58,7 @@ import TestSupport
         func serverRefs() throws -> String { try TestSupport.git("for-each-ref", "--format=%(refname) %(objectname)", in: layout.clone) }
     }
 
-    @Test func anInstanceClonesItsBranchAndHandsItBackAndCanMoveNothingElse() async throws {
+    @Test(arguments: HookCommand.allCases) func anInstanceClonesItsBranchAndHandsItBackAndCanMoveNothingElse(_ hook: HookCommand) async throws {
         let setup = try await Setup()
         try await withCleanup {
             let checkout = try await setup.orch(["checkout"], as: .worker(1))
@@ -63,7 +73,7 @@ import TestSupport
             try Fixtures.write(["b.txt": "b\n"], in: clone)
             _ = try git("add", "-A", in: clone)
             _ = try git("commit", "-q", "-m", "b", "-m", "Orch-Task: T-0001", in: clone)
-            let stop = try await setup.orch(["hook", "Stop"], as: .worker(1), input: #"{"session_id": "s", "hook_event_name": "Stop"}"#)
+            let stop = try await setup.hook("Stop", via: hook, as: .worker(1), input: #"{"session_id": "s", "hook_event_name": "Stop"}"#)
             #expect(stop.status == 0 && stop.stdout.contains("Next: T-0002"), "\(stop.stderr)")
             #expect(try git("rev-parse", "orch/worker-1", in: setup.layout.clone) == (try git("rev-parse", "HEAD", in: clone)),
                     "the Stop handed the branch back before the server saw it")
@@ -121,7 +131,7 @@ import TestSupport
         }
     }
 
-    @Test func aBranchTheServerMovedIsTakenIntoTheCloneAndLocalEditsInTheWayAreSaid() async throws {
+    @Test(arguments: HookCommand.allCases) func aBranchTheServerMovedIsTakenIntoTheCloneAndLocalEditsInTheWayAreSaid(_ hook: HookCommand) async throws {
         let setup = try await Setup()
         try await withCleanup {
             #expect(try await setup.orch(["checkout"], as: .worker(1)).status == 0)
@@ -130,16 +140,52 @@ import TestSupport
             guard case .updated = try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", in: Repository.open(at: setup.layout.clone)) else {
                 Issue.record("expected the server to merge main in"); return
             }
-            let prompt = try await setup.orch(["hook", "UserPromptSubmit"], as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#)
+            let prompt = try await setup.hook("UserPromptSubmit", via: hook, as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#)
             #expect(prompt.status == 0 && prompt.stdout.isEmpty, "\(prompt.stdout) \(prompt.stderr)")
             #expect(try String(contentsOfFile: clone + "/a.txt", encoding: .utf8) == "from main\n")
 
             try Fixtures.commit(["a.txt": "main again\n"], on: "main", message: "main moves again", in: setup.layout.clone)
             _ = try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", in: Repository.open(at: setup.layout.clone))
             try Fixtures.write(["a.txt": "an edit of the worker's\n"], in: clone)
-            let blocked = try await setup.orch(["hook", "UserPromptSubmit"], as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#)
+            let blocked = try await setup.hook("UserPromptSubmit", via: hook, as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#)
             #expect(blocked.stdout.contains("could not follow") && blocked.stdout.contains("git pull --no-edit origin orch/worker-1"), "\(blocked.stdout)")
             #expect(try String(contentsOfFile: clone + "/a.txt", encoding: .utf8) == "an edit of the worker's\n", "the edit is kept")
+        } cleanup: {
+            await setup.receiver.stop()
+        }
+    }
+
+    /// With nothing to move either way the forwarder runs no git (here: there is none on its PATH, and it says nothing);
+    /// with something to move it hands over to `orch hook`, which does.
+    @Test func theForwarderRunsNoGitWhenTheCloneAndTheServerAgreeAndHandsOverWhenTheyDoNot() async throws {
+        let setup = try await Setup()
+        try await withCleanup {
+            #expect(try await setup.orch(["checkout"], as: .worker(1)).status == 0)
+            let clone = setup.layout.worktree(.worker(1))
+            let noGit = ["PATH": "/nonexistent"]
+            let stop = #"{"session_id": "s", "hook_event_name": "Stop"}"#
+            let quiet = try await setup.hook("Stop", via: .forwarder, as: .worker(1), input: stop, environment: noGit)
+            #expect(quiet.status == 0 && quiet.stdout.contains("Next: T-0002") && quiet.stderr.isEmpty, "\(quiet.stderr)")
+            let prompt = try await setup.hook("UserPromptSubmit", via: .forwarder, as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#,
+                                              environment: noGit)
+            #expect(prompt.status == 0 && prompt.stdout.isEmpty && prompt.stderr.isEmpty, "\(prompt.stderr)")
+
+            // A commit of the worker's: the Stop goes through orch hook, which finds no git here and says so.
+            try Fixtures.write(["b.txt": "b\n"], in: clone)
+            _ = try git("add", "-A", in: clone)
+            _ = try git("commit", "-q", "-m", "b", "-m", "Orch-Task: T-0001", in: clone)
+            let handing = try await setup.hook("Stop", via: .forwarder, as: .worker(1), input: stop, environment: noGit)
+            #expect(handing.status == 0 && handing.stderr.contains("cannot hand orch/worker-1 back"), "\(handing.stderr)")
+            let handed = try await setup.hook("Stop", via: .forwarder, as: .worker(1), input: stop)
+            #expect(handed.stderr.isEmpty && handed.stdout.contains("Next: T-0002"), "\(handed.stderr)")
+            #expect(try git("rev-parse", "orch/worker-1", in: setup.layout.clone) == (try git("rev-parse", "HEAD", in: clone)))
+
+            // The server moves the branch: the reply's Orch-Branch differs from what the clone saw, so orch hook takes it.
+            try Fixtures.commit(["a.txt": "from main\n"], on: "main", message: "main moves", in: setup.layout.clone)
+            _ = try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", in: Repository.open(at: setup.layout.clone))
+            let taking = try await setup.hook("UserPromptSubmit", via: .forwarder, as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#)
+            #expect(taking.status == 0 && taking.stdout.isEmpty, "\(taking.stdout) \(taking.stderr)")
+            #expect(try String(contentsOfFile: clone + "/a.txt", encoding: .utf8) == "from main\n")
         } cleanup: {
             await setup.receiver.stop()
         }

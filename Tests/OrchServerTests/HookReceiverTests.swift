@@ -31,12 +31,12 @@ struct RunningReceiver {
     ///   - port: 0 for any free one.
     static func start(in dir: ScratchDirectory, events: EventLog? = nil, port: Int = 0, limits: HTTPLimits = HTTPLimits(),
                       status: (@Sendable () async -> Data)? = nil, git: GitHTTPBackend? = nil,
-                      commands: ManagerCommands? = nil) async throws -> RunningReceiver {
+                      commands: ManagerCommands? = nil, branchTip: (@Sendable (InstanceName) async -> String?)? = nil) async throws -> RunningReceiver {
         let tokens = try InstanceTokens.loadOrCreate(file: dir("run", "tokens.json"), instances: InstanceName.all(workerCount: 2))
         let handler = RecordingHandler()
         let (listening, continuation) = AsyncStream<Int>.makeStream()
         let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: port), tokens: tokens, handler: handler, events: events,
-                               status: status, git: git, commands: commands, limits: limits, logger: .quiet)
+                               status: status, git: git, commands: commands, branchTip: branchTip, limits: limits, logger: .quiet)
             .application(onRunning: { bound in
                 continuation.yield(bound)
                 continuation.finish()
@@ -47,11 +47,13 @@ struct RunningReceiver {
         return RunningReceiver(endpoint: ChannelAddress(host: "127.0.0.1", port: bound), tokens: tokens, handler: handler, task: task)
     }
 
-    func client(_ instance: InstanceName, timeout: Duration = .seconds(5)) -> HookClient {
+    // Generous: with every suite running at once on two cores a first answer has taken over 5 s (a CI flake).
+    // The tests that are about timeouts pass their own.
+    func client(_ instance: InstanceName, timeout: Duration = .seconds(30)) -> HookClient {
         HookClient(endpoint: endpoint, token: tokens.token(for: instance)!, timeout: timeout)
     }
 
-    func client(token: String, timeout: Duration = .seconds(5)) -> HookClient {
+    func client(token: String, timeout: Duration = .seconds(30)) -> HookClient {
         HookClient(endpoint: endpoint, token: token, timeout: timeout)
     }
 

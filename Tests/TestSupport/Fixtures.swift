@@ -91,6 +91,22 @@ public let productsDirectory: String = {
 
 /// The path of the built `orch` executable.
 public var orchExecutable: String { (productsDirectory as NSString).appendingPathComponent("orch") }
+/// The built `orch-hook` forwarder, what the image's hooks run.
+public var forwarderExecutable: String { (productsDirectory as NSString).appendingPathComponent("orch-hook") }
+
+/// The two ways to forward a hook event: the full `orch hook EVENT`, and the `orch-hook EVENT` forwarder the image runs.
+public enum HookCommand: String, CaseIterable, Sendable {
+    case orch = "orch hook"
+    case forwarder = "orch-hook"
+
+    /// The executable and its arguments for `event`.
+    public func invocation(_ event: String) -> (executable: String, arguments: [String]) {
+        switch self {
+        case .orch: (orchExecutable, ["hook", event])
+        case .forwarder: (forwarderExecutable, [event])
+        }
+    }
+}
 
 /// The real Claude Code binary: `$ORCH_CLAUDE`, else where scripts/fetch-claude caches it.
 public var claudeExecutable: String? {

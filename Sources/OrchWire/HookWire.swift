@@ -1,0 +1,42 @@
+/// The facts of the hook channel that `orch` and the lean `orch-hook`
+/// forwarder share. This module imports nothing, not even Foundation: the
+/// forwarder links only it and the C library, so it starts in about a
+/// millisecond where `orch` (Foundation, NIO, libgit2) takes ten.
+public enum HookWire {
+    /// How long Claude Code lets each of orch's command hooks run.
+    public static let timeoutSeconds = 30
+    /// How long a forwarder waits for the server, retrying while it restarts:
+    /// just under the hook's timeout, so the client never kills it half-way through a reply.
+    public static let budgetSeconds = timeoutSeconds - 2
+    /// The largest hook body the server takes (and a forwarder sends).
+    public static let maximumBody = 1 << 20
+    /// The path an event is posted to: `/hook/<Event>`.
+    public static func path(event: String) -> String { "/hook/" + event }
+    /// The reply header naming the caller's branch tip on the server after the event
+    /// (Stop, UserPromptSubmit, SessionStart): equal to what the instance's clone last
+    /// saw of it, there is nothing to take and the forwarder runs no git.
+    public static let branchHeader = "Orch-Branch"
+    /// Where the full `orch` lives beside the forwarder (the image's `/usr/local/bin`).
+    public static let orchName = "orch"
+
+    /// Parses `http://host:port` with an optional trailing `/` (IPv6 in brackets); nil for anything else.
+    public static func parse(url: String) -> (host: String, port: Int)? {
+        guard url.hasPrefix("http://") else { return nil }
+        var rest = Substring(url.dropFirst("http://".count))
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        let host: Substring
+        let portText: Substring
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            portText = rest[rest.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = rest.lastIndex(of: ":") else { return nil }
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        }
+        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:_".contains($0) }),
+              let port = Int(portText), (1...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+}
