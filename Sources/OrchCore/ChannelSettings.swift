@@ -8,28 +8,44 @@ import OrchWire
 /// as `host.docker.internal`), never every interface, on a port chosen at the
 /// first start and kept for later ones (running containers keep their URL).
 ///
+/// `hooks` picks how Claude Code hands events over: `"command"` (the default)
+/// runs `orch-hook` per event, which retries while the server restarts and
+/// moves the instance's commits; `"http"` has Claude Code post them itself
+/// (its native `type: http` hooks), which needs the endpoint as an IP address.
+///
 /// ```json
-/// "channel": {"listen": "10.0.0.5", "port": 7431, "url": "http://10.0.0.5:7431"}
+/// "channel": {"listen": "10.0.0.5", "port": 7431, "url": "http://10.0.0.5:7431", "hooks": "command"}
 /// ```
 public struct ChannelSettings: Equatable, Sendable {
+    /// How hook events reach the endpoint.
+    public enum HookTransport: String, Sendable, CaseIterable {
+        /// `orch-hook EVENT` per event (command hooks).
+        case command
+        /// Claude Code's own HTTP hooks; SessionStart, which it does not send over HTTP, stays a command.
+        case http
+    }
+
     /// The address the endpoint binds; nil: derived from the network.
     public var listen: String?
     /// The TCP port; nil: chosen once, then kept in the state directory.
     public var port: Int?
     /// The endpoint's base URL as seen from the containers; nil: `http://<listen>:<port>`.
     public var url: String?
+    /// How hook events reach the endpoint.
+    public var hooks: HookTransport
 
     /// - Parameters: see the properties.
-    public init(listen: String? = nil, port: Int? = nil, url: String? = nil) {
+    public init(listen: String? = nil, port: Int? = nil, url: String? = nil, hooks: HookTransport = .command) {
         self.listen = listen
         self.port = port
         self.url = url
+        self.hooks = hooks
     }
 }
 
 extension ChannelSettings: Decodable {
     public init(from decoder: any Decoder) throws {
-        let object = try ConfigObject(decoder, known: ["listen", "port", "url"])
+        let object = try ConfigObject(decoder, known: ["listen", "port", "url", "hooks"])
         self.init()
         if let listen = try object.string("listen") {
             guard ChannelAddress.isIPLiteral(listen) else {
@@ -47,6 +63,21 @@ extension ChannelSettings: Decodable {
             }
             self.url = url
         }
+        if let hooks = try object.string("hooks") {
+            guard let transport = HookTransport(rawValue: hooks) else {
+                throw object.fail("hooks", "expected \"command\" or \"http\", found \"\(hooks.prefix(40))\"")
+            }
+            self.hooks = transport
+        }
+        if hooks == .http, let url, let host = ChannelAddress(url: url)?.host, !ChannelAddress.isIPLiteral(host) {
+            throw object.fail("hooks", Self.httpNeedsAnAddress(host: host))
+        }
+    }
+
+    /// Why `"hooks": "http"` cannot use an endpoint named `host`.
+    public static func httpNeedsAnAddress(host: String) -> String {
+        "\"http\" needs the endpoint as an IP address, not \(host): Claude Code refuses an HTTP hook whose host name resolves "
+            + "to a private address; set channel.url to http://ADDRESS:PORT, or use \"command\""
     }
 }
 

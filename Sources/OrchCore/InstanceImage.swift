@@ -1,4 +1,5 @@
 import Foundation
+import OrchWire
 
 /// What an instance image says, in its labels, about the orch inside it: the
 /// channel protocol it speaks and the build it carries. `orch serve` reads
@@ -32,17 +33,35 @@ public enum InstanceImage {
     /// Where Claude Code reads managed settings on Linux.
     public static let managedSettingsPath = "/etc/claude-code/managed-settings.json"
 
-    /// Claude Code's managed settings, baked into the image: orch's hooks and
-    /// only those (`allowManagedHooksOnly`), so no user, project or local
-    /// settings file (a worktree's `.claude/settings.local.json` with
-    /// `disableAllHooks`, say) can add, change or switch them off.
-    public static func managedSettings() -> Data {
+    /// Claude Code's managed settings: orch's hooks and only those
+    /// (`allowManagedHooksOnly`), so no user, project or local settings file (a
+    /// worktree's `.claude/settings.local.json` with `disableAllHooks`, say) can
+    /// add, change or switch them off. Without `httpEndpoint` (the image's own)
+    /// every event runs `orch-hook`; with it (`"hooks": "http"`, written per run
+    /// and mounted over the image's) Claude Code posts each event to the endpoint
+    /// with the instance's token, but SessionStart, which it sends only to commands.
+    public static func managedSettings(httpEndpoint: String? = nil) -> Data {
         let hooks = Dictionary(uniqueKeysWithValues: InstanceHome.hookEvents.map { event in
-            (event, [["matcher": "", "hooks": [["type": "command", "command": "\(forwarderPath) \(event)",
-                                                 "timeout": InstanceHome.hookTimeoutSeconds]]]])
+            (event, [["matcher": "", "hooks": [hook(event, httpEndpoint: httpEndpoint)]]])
         })
-        let settings: [String: Any] = ["allowManagedHooksOnly": true, "hooks": hooks]
+        var settings: [String: Any] = ["allowManagedHooksOnly": true, "hooks": hooks]
+        if let httpEndpoint {
+            // No other HTTP hook could run (managed only), and none may carry the token anywhere else.
+            settings["allowedHttpHookUrls"] = [httpEndpoint + HookWire.path(event: "*")]
+            settings["httpHookAllowedEnvVars"] = [tokenVariable]
+        }
         return (try? JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+
+    /// The variable holding an instance's token in its container.
+    public static let tokenVariable = "ORCH_TOKEN"
+
+    private static func hook(_ event: String, httpEndpoint: String?) -> [String: Any] {
+        guard let httpEndpoint, event != HookEventName.sessionStart.rawValue else {
+            return ["type": "command", "command": "\(forwarderPath) \(event)", "timeout": InstanceHome.hookTimeoutSeconds]
+        }
+        return ["type": "http", "url": httpEndpoint + HookWire.path(event: event), "headers": ["Authorization": "Bearer $\(tokenVariable)"],
+                "allowedEnvVars": [tokenVariable], "timeout": InstanceHome.hookTimeoutSeconds]
     }
 
     /// Refuses an image whose orch speaks another protocol, or that has none.

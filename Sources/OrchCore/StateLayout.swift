@@ -62,4 +62,6 @@ public struct StateLayout: Sendable, Equatable {
     public func paneLog(_ instance: InstanceName) -> String { logs + "/\(instance).log" }
     /// The compose file written for the fleet (`docker compose` can show it).
     public var composeFile: String { root + "/compose.yml" }
+    /// Claude Code's managed settings for `"hooks": "http"` (the endpoint's URL in them), mounted read-only into every container.
+    public var managedSettings: String { root + "/managed-settings.json" }
 }

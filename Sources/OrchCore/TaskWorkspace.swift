@@ -1,4 +1,5 @@
 import GitKit
+import OrchWire
 
 /// orch's clone as the task flow reads it and moves the workers' branches
 /// between hook events, with what it learnt kept: the task lists parse
@@ -62,6 +63,14 @@ public final class TaskWorkspace: @unchecked Sendable {
     /// The tip of a branch (`main`, `orch/worker-2`), nil when there is none.
     public func tip(of branch: String) throws -> ObjectID? {
         try repo().branchTip(branch)
+    }
+
+    /// What an instance's clone mirrors of orch's clone, as ``HookWire/mirror(branch:target:upstream:)`` spells it.
+    public func mirror(of instance: InstanceName) throws -> String {
+        let repository = try repo()
+        return HookWire.mirror(branch: try repository.branchTip(instance.branch).map { "\($0)" },
+                               target: try repository.branchTip(target).map { "\($0)" },
+                               upstream: try repository.referenceTarget(RemoteSync.trackingRef(of: target)).map { "\($0)" })
     }
 
     /// Takes a delivery into the cached marks (the ``LedgerRecorder`` writes it to git).

@@ -30,7 +30,8 @@ final class FlowEngine: @unchecked Sendable {
         recorder = LedgerRecorder(repository: configuration.layout.clone, logger: logger)
         self.events = events
         self.logger = logger
-        dispatcher = WorkerDispatcher(workerCount: configuration.workerCount, target: configuration.target, policy: configuration.policy,
+        dispatcher = WorkerDispatcher(workerCount: configuration.workerCount, target: configuration.target,
+                                      takeFirst: configuration.hooks == .http, policy: configuration.policy,
                                       workspace: workspace, logger: logger)
         inbox = ManagerInbox(record: NoticeRecord(file: configuration.layout.notices), confirmSeconds: configuration.policy.confirmSeconds, logger: logger)
     }

@@ -15,10 +15,12 @@ enum Instructions {
     ///   - sync: what bringing the branch up to date found.
     ///   - resumed: the task was handed over before (the worker stopped outside a Stop hook).
     ///   - oneLine: for typing into a pane, where a newline would submit early.
+    ///   - takeFirst: the instance's hooks run no orch (`"hooks": "http"`), so it takes its branch by running `orch checkout`.
     static func taskInstruction(_ task: TaskLedger.Task, branch: String, target: String, sync: WorkerBranchSync.Outcome?,
-                                resumed: Bool = false, oneLine: Bool = false) -> String {
+                                resumed: Bool = false, oneLine: Bool = false, takeFirst: Bool = false) -> String {
         var parts: [String] = []
         parts.append(resumed ? "Carry on with task \(task.id): \(task.text)" : "Next task \(task.id): \(task.text)")
+        if takeFirst { parts.append(takeBranch(branch, target: target)) }
         if let sync, let first = syncInstruction(sync, branch: branch, target: target) {
             parts.append("Before the task: \(first)")
         }
@@ -26,6 +28,13 @@ enum Instructions {
         parts.append(task.id.trailer)
         parts.append("Then stop; orch hands you your next task.")
         return parts.joined(separator: oneLine ? " " : "\n\n")
+    }
+
+    /// What tells a worker whose hooks run no orch to bring its clone to the server's branch.
+    static let takeMarker = "Run `orch checkout` first"
+
+    static func takeBranch(_ branch: String, target: String) -> String {
+        "\(takeMarker): it brings your clone to \(branch) as the server has it (orch may have merged \(target) into it) and fetches \(target)."
     }
 
     /// What a worker must do to take in the target, or nil when nothing.
@@ -63,8 +72,8 @@ enum Instructions {
 
 extension Instructions {
     /// The instruction for a worker whose branch must take in the target first.
-    static func syncFirst(_ instruction: String) -> String {
-        syncMarker + instruction + " Then stop."
+    static func syncFirst(_ instruction: String, branch: String, target: String, takeFirst: Bool = false) -> String {
+        (takeFirst ? takeBranch(branch, target: target) + " " : "") + syncMarker + instruction + " Then stop."
     }
 
     /// The manager's notice that a task is done.

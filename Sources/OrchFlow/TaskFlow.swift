@@ -47,12 +47,16 @@ public actor TaskFlow: Service {
         public var layout: StateLayout
         /// Reminders and timings.
         public var policy: Policy
+        /// How the instances' hook events travel: with `.http` no orch runs in a hook, so a worker's
+        /// instructions tell it to take its branch (`orch checkout`) before it starts.
+        public var hooks: ChannelSettings.HookTransport
 
-        public init(target: String, workerCount: Int, layout: StateLayout, policy: Policy = Policy()) {
+        public init(target: String, workerCount: Int, layout: StateLayout, policy: Policy = Policy(), hooks: ChannelSettings.HookTransport = .command) {
             self.target = target
             self.workerCount = workerCount
             self.layout = layout
             self.policy = policy
+            self.hooks = hooks
         }
     }
 
@@ -117,9 +121,9 @@ public actor TaskFlow: Service {
         engine.becameIdle(instance)
     }
 
-    /// The instance's branch tip in orch's clone (read on the flow's queue, so after any move an event before made).
-    public func branchTip(of instance: InstanceName) async -> String? {
-        (try? engine.workspace.tip(of: instance.branch))?.map { "\($0)" }
+    /// What the instance's clone mirrors of orch's (read on the flow's queue, so after any move an event before made).
+    public func mirror(of instance: InstanceName) async -> String? {
+        try? engine.workspace.mirror(of: instance)
     }
 
     /// One look at the target and the idle instances (``run()`` does this every `pollSeconds`).

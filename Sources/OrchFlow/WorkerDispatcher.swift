@@ -24,13 +24,16 @@ struct WorkerDispatcher {
     }
 
     let target: String
+    /// Instructions tell the worker to take its branch itself (its hooks run no orch).
+    let takeFirst: Bool
     let policy: TaskFlow.Policy
     let workspace: TaskWorkspace
     let logger: Logger
     private var workers: [Int: WorkerState] = [:]
 
-    init(workerCount: Int, target: String, policy: TaskFlow.Policy, workspace: TaskWorkspace, logger: Logger) {
+    init(workerCount: Int, target: String, takeFirst: Bool = false, policy: TaskFlow.Policy, workspace: TaskWorkspace, logger: Logger) {
         self.target = target
+        self.takeFirst = takeFirst
         self.policy = policy
         self.workspace = workspace
         self.logger = logger
@@ -70,14 +73,15 @@ struct WorkerDispatcher {
             deliver(next.id, at: ledger.targetTip, &step)
             state.conflictReminders = 0
             step.record(.delivered, name, ["task": next.id.description, "by": "stop-hook"])
-            step.reply = .block(Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered))
+            step.reply = .block(Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered,
+                                                                  takeFirst: takeFirst))
             return
         }
         if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
             state.conflictReminders += 1
             if state.conflictReminders <= policy.reminders {
                 step.record(.syncReminder, name, ["outcome": Instructions.describe(synced), "count": String(state.conflictReminders)])
-                step.reply = .block(Instructions.syncFirst(instruction))
+                step.reply = .block(Instructions.syncFirst(instruction, branch: name.branch, target: target, takeFirst: takeFirst))
                 return
             }
         } else {
@@ -115,12 +119,14 @@ struct WorkerDispatcher {
         }
         if let next = ledger.current(of: worker) {
             let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
-            let text = Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered, oneLine: true)
+            let text = Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered,
+                                                   oneLine: true, takeFirst: takeFirst)
             step.effects.append(.type(state.delivery.start(text, marker: next.id.trailer, task: next.id, now: now), into: name))
         } else if workspace.lastSync(of: worker) != ledger.targetTip {
             let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
             if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
-                let text = state.delivery.start(Instructions.syncFirst(instruction), marker: Instructions.syncMarker, now: now)
+                let text = state.delivery.start(Instructions.syncFirst(instruction, branch: name.branch, target: target, takeFirst: takeFirst),
+                                                marker: Instructions.syncMarker, now: now)
                 step.effects.append(.type(text, into: name))
             }
         }

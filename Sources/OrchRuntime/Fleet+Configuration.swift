@@ -31,6 +31,8 @@ extension Fleet {
         public var prompts: [InstanceName: String]
         /// The endpoint and tokens; nil runs the instances without a server.
         public var server: ServerEndpoint?
+        /// How hook events reach the endpoint (`channel.hooks`).
+        public var hooks: ChannelSettings.HookTransport
         /// The first instruction of a resumed conversation.
         public var resumePrompt = "orch restarted this session. Carry on where you left off."
 
@@ -47,6 +49,7 @@ extension Fleet {
             self.credentials = credentials
             self.prompts = prompts
             self.server = server
+            hooks = config.channel.hooks
         }
     }
 }
@@ -70,7 +73,12 @@ extension Fleet.Configuration {
         if getuid() == 0 { environment["IS_SANDBOX"] = "1" }
         // Its own folder (which it clones its branch into), its home, and the settings with its credential, read-only.
         // No repository of the server's: the channel is how commits come and go.
-        let mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(home.path), .init(home.settingsFile, readOnly: true)]
+        var mounts: [ComposeFile.Mount] = [.init(layout.worktree(instance)), .init(home.path), .init(home.settingsFile, readOnly: true)]
+        if hooks == .http {
+            // The HTTP hooks name the endpoint, known only now: they replace the image's managed settings.
+            mounts.append(.init(layout.managedSettings, at: InstanceImage.managedSettingsPath, readOnly: true))
+            environment[InstanceClone.hooksVariable] = hooks.rawValue
+        }
         environment["ORCH_WORKTREE"] = layout.worktree(instance)
         environment["ORCH_TARGET"] = target
         if let server, let token = server.tokens[instance] {

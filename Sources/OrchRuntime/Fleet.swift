@@ -48,6 +48,9 @@ public struct Fleet: Sendable {
                 live.insert(name)
             }
         }
+        if configuration.hooks == .http, let server = configuration.server {
+            try writeManagedSettings(InstanceImage.managedSettings(httpEndpoint: server.url), to: layout.managedSettings)
+        }
         var services: [ComposeFile.Service] = []
         for instance in workspace.instances {
             let home = InstanceHome(instance: instance, layout: layout)
@@ -74,6 +77,17 @@ public struct Fleet: Sendable {
         try await engine.remove(pending.map(fleet.container).filter(leftovers.contains))
         try await fleet.start(pending)
         return fleet
+    }
+
+    /// Writes the file in place, and only when it changes: running containers have it bind-mounted
+    /// (a file renamed over it would be a new inode they never see), and its content is the same across restarts.
+    static func writeManagedSettings(_ data: Data, to path: String) throws {
+        guard FileManager.default.contents(atPath: path) != data else { return }
+        do {
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw OrchError.failure("cannot write \(path): \(error.localizedDescription)")
+        }
     }
 
     /// The environment every container starts from.

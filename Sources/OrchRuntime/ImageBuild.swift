@@ -83,25 +83,31 @@ public struct ImageBuild: Sendable {
         return .built(buildHash: hash)
     }
 
-    /// The files copied into the build context, by their name there.
+    /// The files copied into the build context, by their name there, each checked in this order.
     private func checkedInputs() throws -> [(name: String, path: String, mode: Int)] {
-        let forward = configuration.hooksDirectory + "/forward"
-        let inputs = [("Dockerfile", configuration.dockerfile, 0o644), ("orch", configuration.orchBinary, 0o755),
-                      (InstanceImage.forwarderName, configuration.forwarderBinary, 0o755),
-                      ("claude", configuration.claudeBinary, 0o755), ("forward", forward, 0o755)]
-        for (name, path, _) in inputs where !FileManager.default.isReadableFile(atPath: path) {
-            throw OrchError.usage("\(name): cannot read \(path)")
-        }
-        for (name, path) in [("--orch", configuration.orchBinary), ("--orch-hook", configuration.forwarderBinary),
-                             ("--claude", configuration.claudeBinary)] {
+        let inputs: [(name: String, path: String, mode: Int, option: String?)] = [
+            ("Dockerfile", configuration.dockerfile, 0o644, nil),
+            ("orch", configuration.orchBinary, 0o755, "--orch"),
+            (InstanceImage.forwarderName, configuration.forwarderBinary, 0o755, "--orch-hook"),
+            ("claude", configuration.claudeBinary, 0o755, "--claude"),
+            ("forward", configuration.hooksDirectory + "/forward", 0o755, nil),
+        ]
+        for (name, path, _, option) in inputs {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                if name == InstanceImage.forwarderName {
+                    throw OrchError.usage("--orch-hook: cannot read \(path); orch-hook is built beside orch (swift build --product orch-hook)")
+                }
+                throw OrchError.usage("\(option ?? name): cannot read \(path)")
+            }
+            guard let option else { continue }
             let handle = FileHandle(forReadingAtPath: path)
             let magic = (try? handle?.read(upToCount: 4)) ?? nil
             try? handle?.close()
             guard magic == Data([0x7F, 0x45, 0x4C, 0x46]) else {
-                throw OrchError.usage("\(name) \(path) is not a Linux executable (ELF); instances run Linux")
+                throw OrchError.usage("\(option) \(path) is not a Linux executable (ELF); instances run Linux")
             }
         }
-        return inputs
+        return inputs.map { ($0.name, $0.path, $0.mode) }
     }
 
     /// A hash of every input and the base image's name: equal hashes, equal images.

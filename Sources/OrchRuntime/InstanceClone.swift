@@ -51,28 +51,43 @@ public struct InstanceClone: Sendable {
     public let url: String
     public let instance: InstanceName
     public let target: String
+    /// The command git runs after every commit, merge and rewrite in the clone to hand the branch back; nil for none.
+    /// With Claude Code's own HTTP hooks no orch process runs before a Stop, so commits go to the server as they are made.
+    public var handBackCommand: String?
 
-    public init(path: String, url: String, instance: InstanceName, target: String) {
+    /// The variable that tells a container how its hook events travel (`channel.hooks`).
+    public static let hooksVariable = "ORCH_HOOKS"
+
+    public init(path: String, url: String, instance: InstanceName, target: String, handBackCommand: String? = nil) {
         self.path = path
         self.url = url
         self.instance = instance
         self.target = target
+        self.handBackCommand = handBackCommand
     }
 
-    /// The clone the container's environment describes (`ORCH_WORKTREE`, `ORCH_URL`, `ORCH_INSTANCE`, `ORCH_TARGET`).
+    /// The clone the container's environment describes (`ORCH_WORKTREE`, `ORCH_URL`, `ORCH_INSTANCE`, `ORCH_TARGET`,
+    /// and `ORCH_HOOKS=http`, which makes `orch` (this executable) hand the branch back from git's own hooks).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> InstanceClone? {
         guard let path = environment["ORCH_WORKTREE"], !path.isEmpty, let base = environment["ORCH_URL"], !base.isEmpty,
               let instance = environment["ORCH_INSTANCE"].flatMap({ InstanceName($0) }), let target = environment["ORCH_TARGET"], !target.isEmpty
         else { return nil }
-        return InstanceClone(path: path, url: base + GitHTTPBackend.urlPath, instance: instance, target: target)
+        let handBack = environment[hooksVariable] == ChannelSettings.HookTransport.http.rawValue
+            ? Bundle.main.executablePath.map { "'\($0)' checkout --hand-back" } : nil
+        return InstanceClone(path: path, url: base + GitHTTPBackend.urlPath, instance: instance, target: target, handBackCommand: handBack)
     }
+
+    /// git's hooks that hand the branch back as it moves.
+    static let handBackHooks = ["post-commit", "post-merge", "post-rewrite"]
 
     /// Whether the clone has been made.
     public var exists: Bool { FileManager.default.fileExists(atPath: path + "/.git/HEAD") }
 
     /// Makes the clone on the instance's branch, or brings a clone that is there up to date.
+    /// - Returns: what taking the server's branch did (a new clone is ``Take/fastForwarded``).
     /// - Throws: ``RuntimeError`` when git fails.
-    public func checkout() async throws {
+    @discardableResult
+    public func checkout() async throws -> Take {
         if !exists {
             let initialized = try await run(["init", "-q", path], in: nil)
             guard initialized.succeeded else { throw RuntimeError(code: .commandFailed, command: ["git", "init", path], message: initialized.message) }
@@ -81,11 +96,28 @@ public struct InstanceClone: Sendable {
             try await git("config", "--add", "remote.origin.fetch", "+refs/heads/\(target):refs/heads/\(target)")
             try await git("config", "--add", "remote.origin.fetch", "+refs/remotes/origin/*:refs/remotes/upstream/*")
         }
+        try installHandBackHooks()
         try await git("fetch", "-q", "origin")
         if try await run("rev-parse", "-q", "--verify", "HEAD^{commit}").succeeded {
-            _ = try await takeServerBranch(fetch: false)
-        } else {
-            try await git("checkout", "-q", "-B", instance.branch, "refs/remotes/origin/\(instance.branch)")
+            return try await takeServerBranch(fetch: false)
+        }
+        try await git("checkout", "-q", "-B", instance.branch, "refs/remotes/origin/\(instance.branch)")
+        return .fastForwarded
+    }
+
+    /// Writes (or, without a hand-back command, removes) git's hooks that hand the branch back.
+    /// They are the instance's own, in its own clone: switching them off keeps only its own work from the server.
+    private func installHandBackHooks() throws {
+        let hooks = path + "/.git/hooks"
+        for name in Self.handBackHooks {
+            let file = hooks + "/" + name
+            guard let command = handBackCommand else {
+                if (try? String(contentsOfFile: file, encoding: .utf8))?.contains("checkout --hand-back") == true { try? FileManager.default.removeItem(atPath: file) }
+                continue
+            }
+            try FileManager.default.createDirectory(atPath: hooks, withIntermediateDirectories: true)
+            try "#!/bin/sh\n# orch: hands \(instance.branch) back to the server as it moves.\nexec \(command)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file)
         }
     }
 

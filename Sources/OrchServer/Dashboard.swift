@@ -16,15 +16,18 @@ public struct Dashboard: Sendable {
     /// The loopback port.
     public let port: Int
     let status: @Sendable () async -> Data
+    let limits: HTTPLimits
     let logger: Logger
 
     /// - Parameters:
     ///   - port: the loopback port (0 picks a free one).
     ///   - status: the status JSON (``StatusReport``).
+    ///   - limits: connections and timeouts (the page holds one event stream open; the limits drop everything else that lingers).
     ///   - logger: where the HTTP server logs.
-    public init(port: Int, status: @escaping @Sendable () async -> Data, logger: Logger) {
+    public init(port: Int, status: @escaping @Sendable () async -> Data, limits: HTTPLimits = HTTPLimits(maximumConnections: 64), logger: Logger) {
         self.port = port
         self.status = status
+        self.limits = limits
         self.logger = logger
     }
 
@@ -62,8 +65,6 @@ public struct Dashboard: Sendable {
                 try await writer.finish(nil)
             })
         }
-        // The page holds one event stream open; the limits drop everything else that lingers.
-        let limits = HTTPLimits(maximumConnections: 64)
         return Application(
             router: router,
             server: limits.server(),

@@ -26,7 +26,8 @@ public struct HTTPLimits: Sendable {
     public var maximumBody = HookWire.maximumBody
 
     /// - Parameters: see the properties.
-    public init(maximumConnections: Int = 256, idleTimeout: TimeAmount = .seconds(5), requestTimeout: TimeAmount = .seconds(10), maximumBody: Int = 1 << 20) {
+    public init(maximumConnections: Int = 256, idleTimeout: TimeAmount = .seconds(5), requestTimeout: TimeAmount = .seconds(10),
+                maximumBody: Int = HookWire.maximumBody) {
         self.maximumConnections = maximumConnections
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout

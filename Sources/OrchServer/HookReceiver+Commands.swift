@@ -15,16 +15,17 @@ extension HookReceiver {
 
     private func command<Body: Decodable>(_ request: Request, decoding: Body.Type,
                                           run: (Body) async -> (status: Int, body: Data)) async throws -> Response {
-        guard let caller = caller(of: request) else { return Self.plain(.unauthorized, "missing or unknown token\n") }
-        guard caller == .instance(.manager) else {
-            logger.warning("a command on the target from \(caller) refused")
-            return Self.plain(.forbidden, "only the manager merges and assigns\n")
-        }
+        // Read before any refusal, as for hooks (see respond(to:context:)).
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limits.maximumBody)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return Self.plain(.contentTooLarge, "body over \(limits.maximumBody) bytes\n")
+        }
+        guard let caller = caller(of: request) else { return Self.plain(.unauthorized, "missing or unknown token\n") }
+        guard caller == .instance(.manager) else {
+            logger.warning("a command on the target from \(caller) refused")
+            return Self.plain(.forbidden, "only the manager merges and assigns\n")
         }
         guard let decoded = try? JSONDecoder().decode(Body.self, from: Data(buffer: body)) else {
             return Self.plain(.badRequest, "the body is not a \(Body.self) as JSON\n")

@@ -38,7 +38,7 @@ public struct HookReceiver: Sendable {
     let status: (@Sendable () async -> Data)?
     let git: GitHTTPBackend?
     let commands: ManagerCommands?
-    let branchTip: (@Sendable (InstanceName) async -> String?)?
+    let mirror: (@Sendable (InstanceName) async -> String?)?
     let limits: HTTPLimits
     let logger: Logger
 
@@ -50,13 +50,13 @@ public struct HookReceiver: Sendable {
     ///   - status: answers `GET /status` with `orch status`'s JSON; nil leaves the path out.
     ///   - git: serves each instance's clone and takes its pushes; nil leaves `/git/` out.
     ///   - commands: the manager's merges and assignments over the channel; nil leaves `/command/` out.
-    ///   - branchTip: the caller's branch tip, sent as `Orch-Branch` with the replies after which its clone may take
-    ///     the branch (``HookWire/branchHeader``); nil sends none (the forwarder then always asks git).
+    ///   - mirror: what the caller's clone mirrors, sent as `Orch-Mirror` with the replies after which the clone may
+    ///     take the server's refs (``HookWire/mirrorHeader``); nil sends none (the forwarder then always asks git).
     ///   - limits: connections, timeouts and body size.
     ///   - logger: for rejected calls and unknown events.
     public init(address: ChannelAddress, tokens: InstanceTokens, handler: any HookHandler, events: EventLog? = nil,
                 status: (@Sendable () async -> Data)? = nil, git: GitHTTPBackend? = nil,
-                commands: ManagerCommands? = nil, branchTip: (@Sendable (InstanceName) async -> String?)? = nil,
+                commands: ManagerCommands? = nil, mirror: (@Sendable (InstanceName) async -> String?)? = nil,
                 limits: HTTPLimits = HTTPLimits(), logger: Logger) {
         self.address = address
         self.tokens = tokens
@@ -65,7 +65,7 @@ public struct HookReceiver: Sendable {
         self.status = status
         self.git = git
         self.commands = commands
-        self.branchTip = branchTip
+        self.mirror = mirror
         self.limits = limits
         self.logger = logger
     }
@@ -103,6 +103,14 @@ public struct HookReceiver: Sendable {
     }
 
     private func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        // The body is read (bounded) before any refusal: a reply sent over unread bytes ends in a reset that can
+        // destroy the reply in the client's socket before it reads it.
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limits.maximumBody)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return Self.plain(.contentTooLarge, "body over \(limits.maximumBody) bytes\n")
+        }
         guard let caller = caller(of: request) else {
             logger.warning("hook call with a missing or unknown token refused")
             return Self.plain(.unauthorized, "missing or unknown token\n")
@@ -111,12 +119,6 @@ public struct HookReceiver: Sendable {
             return Self.plain(.forbidden, "the operator's token reads status; hook events come from instances\n")
         }
         let eventName = context.parameters.get("event") ?? ""
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limits.maximumBody)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Self.plain(.contentTooLarge, "body over \(limits.maximumBody) bytes\n")
-        }
         guard let name = HookEventName(rawValue: eventName) else {
             logger.notice("unknown hook event ignored", metadata: ["instance": "\(instance)", "event": "\(eventName.prefix(64))"])
             return Response(status: .ok)
@@ -131,14 +133,14 @@ public struct HookReceiver: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let branchTip, name.mayHaveMovedBranch(replied: !reply.body.isEmpty), let tip = await branchTip(instance) {
-            headers[Self.branchField] = tip
+        if let mirror, name.mayHaveMovedBranch(replied: !reply.body.isEmpty), let tips = await mirror(instance) {
+            headers[Self.mirrorField] = tips
         }
         OrchMetrics.recordHandling(event: name.rawValue, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
-    static let branchField = HTTPField.Name(HookWire.branchHeader)!
+    static let mirrorField = HTTPField.Name(HookWire.mirrorHeader)!
 
     static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))

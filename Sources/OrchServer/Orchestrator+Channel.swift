@@ -8,16 +8,22 @@ extension Orchestrator {
     /// - Throws: ``OrchError`` (usage) naming the field when neither tells.
     static func channelReach(config: OrchestratorConfig, engine: ContainerEngine) async throws -> ContainerEngine.HostReach {
         let configured = config.channel.url.flatMap(ChannelAddress.init(url:))
+        var reach: ContainerEngine.HostReach
         if let listen = config.channel.listen {
-            return .init(listen: listen, advertised: configured?.host ?? listen)
-        }
-        do {
-            var reach = try await engine.hostReach(network: config.network)
+            reach = .init(listen: listen, advertised: configured?.host ?? listen)
+        } else {
+            do {
+                reach = try await engine.hostReach(network: config.network)
+            } catch let error as RuntimeError {
+                throw OrchError.usage(error.message)
+            }
             if let configured { reach.advertised = configured.host }
-            return reach
-        } catch let error as RuntimeError {
-            throw OrchError.usage(error.message)
         }
+        // Docker Desktop's host.docker.internal, say: Claude Code's own HTTP hooks would refuse it.
+        if config.channel.hooks == .http, !ChannelAddress.isIPLiteral(reach.advertised) {
+            throw OrchError.usage("channel.hooks: " + ChannelSettings.httpNeedsAnAddress(host: reach.advertised))
+        }
+        return reach
     }
 
     /// The address the endpoint binds: the config's port, else the one the last

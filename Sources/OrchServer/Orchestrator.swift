@@ -88,7 +88,7 @@ public struct Orchestrator: Sendable {
         let (listening, listeningContinuation) = AsyncStream<ServerEndpoint>.makeStream()
         let launchFleet = fleetLauncher(credentials: assigned, listening: listening)
         let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
-        let flow = TaskFlow(configuration: .init(target: workspace.target, workerCount: config.workerCount, layout: layout),
+        let flow = TaskFlow(configuration: .init(target: workspace.target, workerCount: config.workerCount, layout: layout, hooks: config.channel.hooks),
                             typer: { instance, text in try await supervisor.type(text, into: instance) },
                             watch: board, events: events, logger: logger)
         let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health,
@@ -101,7 +101,7 @@ public struct Orchestrator: Sendable {
         try git.installHooks()
         let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, git: git,
                                     commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger),
-                                    branchTip: { await flow.branchTip(of: $0) }, logger: logger)
+                                    mirror: { await flow.mirror(of: $0) }, logger: logger)
             .application(onRunning: { [self] port in
                 do {
                     listeningContinuation.yield(try recordEndpoint(port: port, tokens: tokens))

@@ -12,10 +12,16 @@ public enum HookWire {
     public static let maximumBody = 1 << 20
     /// The path an event is posted to: `/hook/<Event>`.
     public static func path(event: String) -> String { "/hook/" + event }
-    /// The reply header naming the caller's branch tip on the server after the event
-    /// (Stop, UserPromptSubmit, SessionStart): equal to what the instance's clone last
-    /// saw of it, there is nothing to take and the forwarder runs no git.
-    public static let branchHeader = "Orch-Branch"
+    /// The reply header naming, after a Stop, UserPromptSubmit or SessionStart, the server's
+    /// tips of what an instance's clone mirrors: its branch, the target, and the user's target
+    /// as the server last fetched it (`-` when there is none yet), space-separated. Equal to
+    /// what the clone holds of them, there is nothing to fetch and the forwarder runs no git.
+    public static let mirrorHeader = "Orch-Mirror"
+
+    /// The header's value for these tips.
+    public static func mirror(branch: String?, target: String?, upstream: String?) -> String {
+        [branch, target, upstream].map { $0 ?? "-" }.joined(separator: " ")
+    }
     /// Where the full `orch` lives beside the forwarder (the image's `/usr/local/bin`).
     public static let orchName = "orch"
 

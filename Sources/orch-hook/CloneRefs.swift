@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OrchWire
 
 /// What the instance's clone (`$ORCH_WORKTREE`) holds of its branch, read from
 /// the ref files without git: the local branch and what the clone last saw of
@@ -14,14 +15,18 @@ struct CloneRefs {
     let gitDirectory: String
     /// `orch/worker-2`, `orch/manager`.
     let branch: String
+    /// The target branch (`main`), which the clone keeps as a local branch.
+    let target: String
 
     /// The clone the container's environment names, when it has been made.
     init?() {
         guard let worktree = Output.environment("ORCH_WORKTREE"), let instance = Output.environment("ORCH_INSTANCE"),
+              let target = Output.environment("ORCH_TARGET"), !target.contains(".."),
               instance.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) })
         else { return nil }
         gitDirectory = worktree + "/.git"
         branch = "orch/" + instance
+        self.target = target
         guard access(gitDirectory + "/HEAD", F_OK) == 0 else { return nil }
     }
 
@@ -29,6 +34,11 @@ struct CloneRefs {
     var local: String? { resolve("refs/heads/" + branch) }
     /// The server's branch as the clone last saw it.
     var server: String? { resolve("refs/remotes/origin/" + branch) }
+
+    /// What the clone mirrors of the server's refs, spelled as the server's `Orch-Mirror` reply header.
+    var mirror: String {
+        HookWire.mirror(branch: server, target: resolve("refs/heads/" + target), upstream: resolve("refs/remotes/upstream/" + target))
+    }
 
     /// Whether the server holds the branch as it is here (so a Stop has nothing to hand back).
     var inStepWithServer: Bool {

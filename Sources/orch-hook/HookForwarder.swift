@@ -10,9 +10,10 @@ import OrchWire
 /// - otherwise the hook's JSON (stdin, at most 1 MiB) is posted to
 ///   `$ORCH_URL/hook/<EVENT>` with `$ORCH_TOKEN`, retrying for 28 s while
 ///   nothing listens, and the reply printed;
-/// - after a blocked Stop, a UserPromptSubmit or a SessionStart, when the
-///   server's branch (the reply's `Orch-Branch`) is not what the clone last
-///   saw, `orch hook --reply-on-stdin EVENT` takes it and prints the reply.
+/// - after a blocked Stop, a UserPromptSubmit or a SessionStart, when what
+///   the server holds of the clone's branch, the target and the user's target
+///   (the reply's `Orch-Mirror`) is not what the clone holds, `orch hook
+///   --reply-on-stdin EVENT` fetches, takes the branch and prints the reply.
 ///
 /// Like `orch hook` it always exits 0 and never blocks a turn by failing.
 struct HookForwarder {
@@ -34,7 +35,7 @@ struct HookForwarder {
         switch exchange.post(path: HookWire.path(event: Self.percentEncoded(event)), body: body) {
         case .reply(200, let headers, let reply):
             if let clone, let name, name.mayHaveMovedBranch(replied: !reply.isEmpty),
-               headers[HookWire.branchHeader.lowercased()] != clone.server || !clone.inStepWithServer {
+               headers[HookWire.mirrorHeader.lowercased()] != clone.mirror || !clone.inStepWithServer {
                 FullOrch.exec(["hook", "--reply-on-stdin", event], input: reply)
             }
             Output.reply(reply)

@@ -10,13 +10,14 @@ import TestSupport
 @Suite(.serialized) struct AttackerTests {
     @Test func aHostileWorkerCannotMoveOtherRefsReachServerFilesOrUnhookItself() async throws {
         let marker = "/tmp/orch-attack-\(UUID().uuidString.prefix(8))"
-        // Each line reports what it tried; "BROKE:" means the attempt worked.
+        // Each line reports what it tried; "BROKE:" means the attempt worked. Forced, so that git itself does not refuse a
+        // push that is not a fast-forward of what the clone saw (worker-2 may have moved on): orch's server must.
         let attack = """
             log="$HOME/attack.log"; {
             evil="$(git commit-tree "HEAD^{tree}" -p HEAD -p main -m evil)"
-            git push origin "$evil:refs/heads/main" && echo "BROKE: pushed main"
-            git push origin "$evil:refs/heads/orch/worker-2" && echo "BROKE: pushed worker-2"
-            git push origin "$evil:refs/tags/evil" && echo "BROKE: pushed a tag"
+            git push -f origin "$evil:refs/heads/main" && echo "BROKE: pushed main"
+            git push -f origin "$evil:refs/heads/orch/worker-2" && echo "BROKE: pushed worker-2"
+            git push -f origin "$evil:refs/tags/evil" && echo "BROKE: pushed a tag"
             git push origin :refs/heads/orch/worker-1 && echo "BROKE: deleted its branch"
             git push -f origin "$(git rev-list --max-parents=0 HEAD | head -n 1):refs/heads/orch/worker-1" && echo "BROKE: rewound its branch"
             echo "config $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ORCH_TOKEN" "$ORCH_URL/git/repo.git/config")"

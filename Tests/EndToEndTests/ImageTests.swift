@@ -17,9 +17,12 @@ import TestSupport
         let fields = labels.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(fields.count == 2 && fields[0] == "2" && fields[1].count == 16, "\(labels.stdout)")
         let inside = try run("docker", ["run", "--rm", tag, "sh", "-c",
-                                        "test -x /opt/orch/hooks/forward && orch hook --help >/dev/null && sha256sum /usr/local/bin/orch"])
-        let here = try run("sha256sum", [URL(fileURLWithPath: orchExecutable).resolvingSymlinksInPath().path])
-        #expect(inside.status == 0 && inside.stdout.prefix(64) == here.stdout.prefix(64), "this orch and its hook script inside: \(inside.stderr)")
+                                        "test -x /opt/orch/hooks/forward && orch hook --help >/dev/null && sha256sum /usr/local/bin/orch /usr/local/bin/orch-hook "
+                                        + "&& grep -c '/usr/local/bin/orch-hook Stop' /etc/claude-code/managed-settings.json"])
+        let here = try run("sha256sum", [orchExecutable, forwarderExecutable].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
+        let sums = { (text: String) in text.split(separator: "\n").prefix(2).map { $0.prefix(64) } }
+        #expect(inside.status == 0 && sums(inside.stdout) == sums(here.stdout), "this orch and its forwarder inside: \(inside.stderr)")
+        #expect(inside.stdout.hasSuffix("1\n"), "the managed settings run orch-hook: \(inside.stdout)")
         let second = try await runDetached(orchExecutable, ["image", "build", "--from", Self.base, "--tag", tag, "--claude", claude])
         #expect(second.status == 0 && second.stdout.contains("\(tag) is current"), "\(second.stdout)")
 
@@ -34,6 +37,8 @@ import TestSupport
 
         let notLinux = try await runDetached(orchExecutable, ["image", "build", "--tag", tag, "--claude", claude, "--orch", "/etc/hostname"])
         #expect(notLinux.status == 2 && notLinux.stderr.contains("--orch /etc/hostname is not a Linux executable"), "\(notLinux.stderr)")
+        let noForwarder = try await runDetached(orchExecutable, ["image", "build", "--tag", tag, "--claude", claude, "--orch-hook", "/nonexistent/orch-hook"])
+        #expect(noForwarder.status == 2 && noForwarder.stderr.contains("--orch-hook /nonexistent/orch-hook"), "\(noForwarder.stderr)")
         let missing = try await runDetached(orchExecutable, ["image", "build", "--tag", tag, "--claude", "/nonexistent/claude"])
         #expect(missing.status == 2 && missing.stderr.contains("--claude /nonexistent/claude"), "\(missing.stderr)")
     }

@@ -129,7 +129,18 @@ import TestSupport
         #expect(managed["allowManagedHooksOnly"] as? Bool == true)
         let hooks = managed["hooks"] as! [String: Any]
         #expect(Set(hooks.keys) == Set(InstanceHome.hookEvents))
-        #expect(String(describing: hooks["Stop"]!).contains("/opt/orch/hooks/forward Stop"))
+        #expect(String(describing: hooks["Stop"]!).contains("/usr/local/bin/orch-hook Stop"))
+
+        // `"hooks": "http"`: Claude Code posts each event itself with the token from its environment, but SessionStart.
+        let http = try JSONSerialization.jsonObject(with: InstanceImage.managedSettings(httpEndpoint: "http://172.17.0.1:7431")) as! [String: Any]
+        let httpHooks = http["hooks"] as! [String: [[String: Any]]]
+        let stop = (httpHooks["Stop"]![0]["hooks"] as! [[String: Any]])[0]
+        #expect(stop["type"] as? String == "http" && stop["url"] as? String == "http://172.17.0.1:7431/hook/Stop")
+        #expect(stop["headers"] as? [String: String] == ["Authorization": "Bearer $ORCH_TOKEN"] && stop["allowedEnvVars"] as? [String] == ["ORCH_TOKEN"])
+        let start = (httpHooks["SessionStart"]![0]["hooks"] as! [[String: Any]])[0]
+        #expect(start["type"] as? String == "command" && start["command"] as? String == "/usr/local/bin/orch-hook SessionStart")
+        #expect(http["allowManagedHooksOnly"] as? Bool == true && http["allowedHttpHookUrls"] as? [String] == ["http://172.17.0.1:7431/hook/*"])
+        #expect(http["httpHookAllowedEnvVars"] as? [String] == ["ORCH_TOKEN"])
         #expect((settings["env"] as? [String: String])?["ANTHROPIC_API_KEY"]?.hasPrefix("sk-ant-api") == true)
 
         let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home.path + "/.claude.json"))) as! [String: Any]

@@ -21,10 +21,11 @@ import TestSupport
             _ = try Workspace.prepare(repositoryURL: dir("origin"), target: "main", workerCount: 2, layout: layout)
             let git = GitHTTPBackend(layout: layout)
             try git.installHooks()
-            let clone = layout.clone
+            let workspace = TaskWorkspace(target: "main", layout: layout)
+            let reads = BlockingQueue(label: "test.mirror")
             receiver = try await RunningReceiver.start(in: dir, git: git,
                                                        commands: commands ? ManagerCommands(layout: layout, target: "main", logger: .quiet) : nil,
-                                                       branchTip: { instance in (try? Repository.open(at: clone).branchTip(instance.branch))?.map { "\($0)" } })
+                                                       mirror: { instance in await reads.run { try? workspace.mirror(of: instance) } })
         }
 
         var url: String { receiver.endpoint.url + GitHTTPBackend.urlPath }
@@ -180,7 +181,15 @@ import TestSupport
             #expect(handed.stderr.isEmpty && handed.stdout.contains("Next: T-0002"), "\(handed.stderr)")
             #expect(try git("rev-parse", "orch/worker-1", in: setup.layout.clone) == (try git("rev-parse", "HEAD", in: clone)))
 
-            // The server moves the branch: the reply's Orch-Branch differs from what the clone saw, so orch hook takes it.
+            // The target moves: the reply's Orch-Mirror differs from what the clone holds, so orch hook fetches it.
+            try Fixtures.commit(["z.txt": "z\n"], on: "main", message: "main moves", in: setup.layout.clone)
+            let fetching = try await setup.hook("Stop", via: .forwarder, as: .worker(1), input: stop)
+            #expect(fetching.status == 0 && fetching.stderr.isEmpty, "\(fetching.stderr)")
+            #expect(try git("rev-parse", "main", in: clone) == (try git("rev-parse", "main", in: setup.layout.clone)), "the clone's main follows")
+            let settled = try await setup.hook("Stop", via: .forwarder, as: .worker(1), input: stop, environment: noGit)
+            #expect(settled.stderr.isEmpty && settled.stdout.contains("Next: T-0002"), "in step again: \(settled.stderr)")
+
+            // The server moves the branch: the reply's Orch-Mirror differs from what the clone holds, so orch hook takes it.
             try Fixtures.commit(["a.txt": "from main\n"], on: "main", message: "main moves", in: setup.layout.clone)
             _ = try WorkerBranchSync(target: "main").update(branch: "orch/worker-1", in: Repository.open(at: setup.layout.clone))
             let taking = try await setup.hook("UserPromptSubmit", via: .forwarder, as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#)

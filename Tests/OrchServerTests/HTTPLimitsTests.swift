@@ -66,12 +66,13 @@ import TestSupport
 
     @Test func connectionsOverTheCapWaitUntilOthersEnd() async throws {
         let dir = ScratchDirectory()
-        let limits = HTTPLimits(maximumConnections: 2, idleTimeout: .seconds(3))
+        // Room for a busy machine: the holders may take a second or more to connect, and hold the cap for 6 s from then.
+        let limits = HTTPLimits(maximumConnections: 2, idleTimeout: .seconds(6))
         let receiver = try await RunningReceiver.start(in: dir, limits: limits)
         try await withCleanup {
             let port = receiver.endpoint.port
-            let holders = (0..<2).map { _ in Task { try await onOwnThread { try RawSocket.secondsUntilClosed(after: [], toPort: port, patience: 10) } } }
-            try await Task.sleep(for: .milliseconds(500))
+            let holders = (0..<2).map { _ in Task { try await onOwnThread { try RawSocket.secondsUntilClosed(after: [], toPort: port, patience: 15) } } }
+            try await Task.sleep(for: .seconds(2))
             let blocked = await receiver.client(.worker(1), timeout: .seconds(1)).send(event: "Stop", body: Self.stop)
             #expect(blocked.status == nil, "a third connection was served while two held the cap: \(blocked)")
             for holder in holders { _ = try await holder.value }
@@ -102,7 +103,7 @@ extension HookClient.Outcome {
 @Suite struct DashboardHostTests {
     @Test func theDashboardServesLoopbackAndRefusesOtherHosts() async throws {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Dashboard(port: 0, status: { Data("{}".utf8) }, logger: .quiet).application(onRunning: { port in
+        let app = Dashboard(port: 0, status: { Data("{}".utf8) }, limits: .forTests, logger: .quiet).application(onRunning: { port in
             continuation.yield(port)
             continuation.finish()
         })
@@ -111,7 +112,7 @@ extension HookClient.Outcome {
         var bound = 0
         for await value in ports { bound = value }
         let port = bound
-        let page = await HookClient(endpoint: ChannelAddress(host: "127.0.0.1", port: port), token: "").get("/status")
+        let page = await HookClient(endpoint: ChannelAddress(host: "127.0.0.1", port: port), token: "", timeout: .seconds(30)).get("/status")
         #expect(page == .reply(status: 200, body: "{}"), "\(page)")
         let raw = try await onOwnThread {
             try RawSocket.exchange(Array("GET /status HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n".utf8), toPort: port)

@@ -20,6 +20,10 @@ struct RecordingHandler: HookHandler {
     }
 }
 
+extension HTTPLimits {
+    static let forTests = HTTPLimits(idleTimeout: .seconds(60), requestTimeout: .seconds(60))
+}
+
 /// A receiver on a loopback port, its tokens in a scratch directory, stopped by `stop()`.
 struct RunningReceiver {
     let endpoint: ChannelAddress
@@ -29,14 +33,16 @@ struct RunningReceiver {
 
     /// - Parameters:
     ///   - port: 0 for any free one.
-    static func start(in dir: ScratchDirectory, events: EventLog? = nil, port: Int = 0, limits: HTTPLimits = HTTPLimits(),
+    /// The limits default to generous timeouts: with every suite at once on two cores this process starves its own
+    /// event loops for seconds, and a test that is not about the limits must not trip them. HTTPLimitsTests passes its own.
+    static func start(in dir: ScratchDirectory, events: EventLog? = nil, port: Int = 0, limits: HTTPLimits = .forTests,
                       status: (@Sendable () async -> Data)? = nil, git: GitHTTPBackend? = nil,
-                      commands: ManagerCommands? = nil, branchTip: (@Sendable (InstanceName) async -> String?)? = nil) async throws -> RunningReceiver {
+                      commands: ManagerCommands? = nil, mirror: (@Sendable (InstanceName) async -> String?)? = nil) async throws -> RunningReceiver {
         let tokens = try InstanceTokens.loadOrCreate(file: dir("run", "tokens.json"), instances: InstanceName.all(workerCount: 2))
         let handler = RecordingHandler()
         let (listening, continuation) = AsyncStream<Int>.makeStream()
         let app = HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: port), tokens: tokens, handler: handler, events: events,
-                               status: status, git: git, commands: commands, branchTip: branchTip, limits: limits, logger: .quiet)
+                               status: status, git: git, commands: commands, mirror: mirror, limits: limits, logger: .quiet)
             .application(onRunning: { bound in
                 continuation.yield(bound)
                 continuation.finish()
