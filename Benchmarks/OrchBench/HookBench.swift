@@ -5,7 +5,7 @@ import OrchCore
 import OrchFlow
 import OrchServer
 
-/// Issue #4's receiver figures: `orch hook` round trips (process start to reply),
+/// The receiver's figures (issues #4 and #14): hook round trips in both modes (process start or POST to reply),
 /// the server's own handling time per event, and requests per second.
 func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let origin = "\(work)/hooks-origin"
@@ -14,7 +14,7 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let workspace = try Workspace.prepare(repositoryURL: origin, target: "main", workerCount: 3, layout: layout)
     let repository = try Repository.open(at: layout.clone)
     // Plenty of queued tasks, so every Stop does the real work: read the refs, merge the target in, record a delivery.
-    for index in 0..<(roundTrips + 50) {
+    for index in 0..<(3 * roundTrips + 50) {
         _ = try TaskAssignment(worker: 1 + index % 3, text: "Task number \(index)", branch: "main").commit(to: repository)
     }
     var logger = Logger(label: "bench")
@@ -28,30 +28,36 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
                                                   events: events, logger: logger))
     let endpoint = ChannelAddress(host: "127.0.0.1", port: port)
 
-    // Round trips: a new `orch hook` process per event, as Claude Code runs it.
+    // Round trips, the two modes side by side on one server: (a) a process per event, as Claude Code runs a command
+    // hook (orch-hook, the default; orch hook, what (a) was before it), and (b) Claude Code's own HTTP hooks, one
+    // POST per event from a process that is already running (here this one; a new connection each time, as Claude
+    // Code makes after a few idle seconds). Every tenth round the target moves (a new task for another worker),
+    // so the next Stop of each worker merges it in.
     let stop = #"{"session_id": "bench", "hook_event_name": "Stop", "stop_hook_active": false, "transcript_path": "/tmp/x", "cwd": "/tmp"}"#
-    var trips: [Double] = []
-    for index in 0..<roundTrips {
-        let worker = InstanceName.worker(1 + index % 3)
-        // Every tenth round the target moves (a new task for another worker): the next Stop of each worker merges it in.
-        if index % 10 == 0 {
-            _ = try TaskAssignment(worker: 1 + (index / 10) % 3, text: "More work \(index)", branch: "main").commit(to: repository)
+    let forwarder = URL(fileURLWithPath: orchBinary).deletingLastPathComponent().appendingPathComponent("orch-hook").path
+    var modes: [HookMode] = []
+    for (name, process) in [("(a) `orch-hook Stop`, process start to reply", Optional(forwarder)),
+                            ("(a) before: `orch hook Stop`, process start to reply", Optional(orchBinary)),
+                            ("(b) HTTP hook: one POST from a running client", nil)] {
+        var trips: [Double] = []
+        for index in 0..<roundTrips {
+            if index % 10 == 0 {
+                _ = try TaskAssignment(worker: 1 + (index / 10) % 3, text: "More work \(index)", branch: "main").commit(to: repository)
+            }
+            let token = tokens.token(for: .worker(1 + index % 3))!
+            let start = DispatchTime.now().uptimeNanoseconds
+            let reply: String
+            if let process {
+                reply = hookProcess(process, event: "Stop", input: stop, environment: ["ORCH_URL": endpoint.url, "ORCH_TOKEN": token])
+            } else if case .reply(_, let body) = await HookClient(endpoint: endpoint, token: token).send(event: "Stop", body: Array(stop.utf8)) {
+                reply = body
+            } else {
+                reply = ""
+            }
+            trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply to \(name): \(reply)") }
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let reply = hookProcess(event: "Stop", input: stop, environment: ["ORCH_URL": endpoint.url, "ORCH_TOKEN": tokens.token(for: worker)!])
-        trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply: \(reply)") }
-    }
-    let handled = await timed.take()
-    let stopHandling = handled.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
-    let mergingHandling = handled.enumerated().filter { $0.offset % 10 < 3 }.map(\.element)
-
-    // The same Stops again from this process, one at a time: handling without a process start competing for the two cores.
-    var quietHandling: [Double] = []
-    for index in 0..<roundTrips {
-        let worker = InstanceName.worker(1 + index % 3)
-        _ = await HookClient(endpoint: endpoint, token: tokens.token(for: worker)!).send(event: "Stop", body: Array(stop.utf8))
-        quietHandling += await timed.take()
+        modes.append(HookMode(name: name, trips: trips, handled: await timed.take()))
     }
 
     // Throughput: 16 connections at once from this process for 3 s each, a cheap event and a Stop.
@@ -64,14 +70,14 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     print("")
     print("| figure | value | goal |")
     print("|---|---:|---|")
-    print(String(format: "| `orch hook Stop` round trip, process start to reply, p50 (ms) | %.1f | |", percentile(trips, 0.50)))
-    print(String(format: "| `orch hook Stop` round trip, p99 (ms) | %.1f | under 50 |", percentile(trips, 0.99)))
-    print(String(format: "| server handling of a worker's Stop (next task or reminder; target unchanged), p50 (ms) | %.2f | |", percentile(stopHandling, 0.50)))
-    print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(stopHandling, 0.99)))
-    print(String(format: "| server handling of a worker's Stop, no process starting meanwhile, p50 (ms) | %.2f | |", percentile(quietHandling, 0.50)))
-    print(String(format: "| the same, p99 (ms) | %.2f | under 1 |", percentile(quietHandling, 0.99)))
-    print(String(format: "| server handling of a worker's Stop that first merges the moved target into its branch, p50 (ms) | %.2f | |", percentile(mergingHandling, 0.50)))
-    print(String(format: "| the same, p99 (ms) | %.2f | |", percentile(mergingHandling, 0.99)))
+    for (index, mode) in modes.enumerated() {
+        print(String(format: "| %@ round trip, p50 (ms) | %.1f | |", mode.name, percentile(mode.trips, 0.50)))
+        print(String(format: "| the same, p99 (ms) | %.1f | %@ |", percentile(mode.trips, 0.99), index == 0 ? "under 5 (the default)" : ""))
+        print(String(format: "| server handling of those Stops (next task; target unchanged), p50 / p99 (ms) | %.2f / %.2f | p99 under 1 |",
+                     percentile(mode.handling, 0.50), percentile(mode.handling, 0.99)))
+        print(String(format: "| server handling of those that first merge the moved target in, p50 / p99 (ms) | %.2f / %.2f | |",
+                     percentile(mode.merging, 0.50), percentile(mode.merging, 0.99)))
+    }
     print(String(format: "| requests per second, Notification events, 16 connections | %.0f | |", cheap))
     print(String(format: "| requests per second, worker Stop events (each a task handed over), 16 connections | %.0f | |", stops))
 }
@@ -96,17 +102,18 @@ actor TimedHandler: HookHandler {
     }
 }
 
-func hookProcess(event: String, input: String, environment: [String: String]) -> String {
+/// Runs `orch hook EVENT` (when `executable` is orch) or `orch-hook EVENT` with `input` on stdin; its stdout.
+func hookProcess(_ executable: String = orchBinary, event: String, input: String, environment: [String: String]) -> String {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: orchBinary)
-    process.arguments = ["hook", event]
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = executable.hasSuffix("/orch") ? ["hook", event] : [event]
     process.environment = environment
     let stdin = Pipe()
     let stdout = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { fatalError("cannot run \(orchBinary): \(error)") }
+    do { try process.run() } catch { fatalError("cannot run \(executable): \(error)") }
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try? stdin.fileHandleForWriting.close()
     let data = stdout.fileHandleForReading.readDataToEndOfFile()
@@ -150,4 +157,20 @@ func start(_ receiver: HookReceiver) async -> (server: Task<Void, any Error>, po
     var port = 0
     for await bound in listening { port = bound }
     return (server, port)
+}
+
+/// One hook mode's round trips and the server's handling of the same events.
+struct HookMode {
+    let name: String
+    let trips: [Double]
+    /// Every tenth round moved the target: the first Stop of each worker after it merged it in.
+    let handling: [Double]
+    let merging: [Double]
+
+    init(name: String, trips: [Double], handled: [Double]) {
+        self.name = name
+        self.trips = trips
+        handling = handled.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
+        merging = handled.enumerated().filter { $0.offset % 10 < 3 }.map(\.element)
+    }
 }

@@ -50,7 +50,7 @@ public enum InstanceImage {
             settings["allowedHttpHookUrls"] = [httpEndpoint + HookWire.path(event: "*")]
             settings["httpHookAllowedEnvVars"] = [tokenVariable]
         }
-        return (try? JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return (try? JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
     /// The variable holding an instance's token in its container.
@@ -60,7 +60,7 @@ public enum InstanceImage {
         guard let httpEndpoint, event != HookEventName.sessionStart.rawValue else {
             return ["type": "command", "command": "\(forwarderPath) \(event)", "timeout": InstanceHome.hookTimeoutSeconds]
         }
-        return ["type": "http", "url": httpEndpoint + HookWire.path(event: event), "headers": ["Authorization": "Bearer $\(tokenVariable)"],
+        return ["type": "http", "url": httpEndpoint + HookWire.path(event: event), "headers": ["Authorization": "Bearer $\(tokenVariable)", HookWire.transportHeader: "http"],
                 "allowedEnvVars": [tokenVariable], "timeout": InstanceHome.hookTimeoutSeconds]
     }
 

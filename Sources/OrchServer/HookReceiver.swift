@@ -129,7 +129,10 @@ public struct HookReceiver: Sendable {
         } catch let error as HookEventError {
             return Self.plain(.badRequest, "\(error.message)\n")
         }
-        await events?.append(.hook(name), instance: instance, event.summary, time: event.received)
+        var details = event.summary
+        // Which way it came (informational: a container could send the header itself).
+        if request.headers[Self.transportField] == ChannelSettings.HookTransport.http.rawValue { details["via"] = ChannelSettings.HookTransport.http.rawValue }
+        await events?.append(.hook(name), instance: instance, details, time: event.received)
         let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -141,6 +144,7 @@ public struct HookReceiver: Sendable {
     }
 
     static let mirrorField = HTTPField.Name(HookWire.mirrorHeader)!
+    static let transportField = HTTPField.Name(HookWire.transportHeader)!
 
     static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))

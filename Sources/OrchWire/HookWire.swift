@@ -18,6 +18,9 @@ public enum HookWire {
     /// what the clone holds of them, there is nothing to fetch and the forwarder runs no git.
     public static let mirrorHeader = "Orch-Mirror"
 
+    /// The request header Claude Code's own HTTP hooks carry (`"hooks": "http"`), so the event log can say how an event came.
+    public static let transportHeader = "Orch-Hook"
+
     /// The header's value for these tips.
     public static func mirror(branch: String?, target: String?, upstream: String?) -> String {
         [branch, target, upstream].map { $0 ?? "-" }.joined(separator: " ")

@@ -18,7 +18,7 @@ import TestSupport
         #expect(fields.count == 2 && fields[0] == "2" && fields[1].count == 16, "\(labels.stdout)")
         let inside = try run("docker", ["run", "--rm", tag, "sh", "-c",
                                         "test -x /opt/orch/hooks/forward && orch hook --help >/dev/null && sha256sum /usr/local/bin/orch /usr/local/bin/orch-hook "
-                                        + "&& grep -c '/usr/local/bin/orch-hook Stop' /etc/claude-code/managed-settings.json"])
+                                        + #"&& grep -c '"/usr/local/bin/orch-hook Stop"' /etc/claude-code/managed-settings.json"#])
         let here = try run("sha256sum", [orchExecutable, forwarderExecutable].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
         let sums = { (text: String) in text.split(separator: "\n").prefix(2).map { $0.prefix(64) } }
         #expect(inside.status == 0 && sums(inside.stdout) == sums(here.stdout), "this orch and its forwarder inside: \(inside.stderr)")

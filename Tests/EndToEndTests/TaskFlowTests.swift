@@ -51,8 +51,9 @@ enum EventLogReading {
         ///   - extraConfig: more top-level fields for orchestrator.json, e.g. `"remote": {…}`.
         ///   - hooksSwitchedOff: the repository carries project and local settings that switch every hook off.
         ///   - attack: a shell script worker-1 runs (as its agent would) before its first task's work.
+        ///   - rules: more rules for the scripted model, played before the demo's.
         init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0, extraConfig: String = "",
-             hooksSwitchedOff: Bool = false, attack: String? = nil) async throws {
+             hooksSwitchedOff: Bool = false, attack: String? = nil, rules: [ModelRule] = []) async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -80,6 +81,7 @@ enum EventLogReading {
             var script = try ModelScript(json: Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/demo/model.json")), file: "demo/model.json")
             if taskSeconds > 0 { script.rules["*"]!.insert(ModelRule(match: "Orch-Task: T-[0-9]+", bash: "sleep \(taskSeconds)"), at: 0) }
             if let attack { script.rules["*"]!.insert(ModelRule(match: "Orch-Task: T-0001", bash: attack), at: 0) }
+            script.rules["*"]!.insert(contentsOf: rules, at: 0)
             server = try await ScriptedModelServer.start(script)
             try Fixtures.write(["config/orchestrator.json": """
                 {"repositoryUrl": "file://\(dir("origin"))", "workerCount": 3, "claudeConfigs": "\(dir("creds"))/*.json",

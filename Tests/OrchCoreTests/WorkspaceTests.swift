@@ -136,7 +136,7 @@ import TestSupport
         let httpHooks = http["hooks"] as! [String: [[String: Any]]]
         let stop = (httpHooks["Stop"]![0]["hooks"] as! [[String: Any]])[0]
         #expect(stop["type"] as? String == "http" && stop["url"] as? String == "http://172.17.0.1:7431/hook/Stop")
-        #expect(stop["headers"] as? [String: String] == ["Authorization": "Bearer $ORCH_TOKEN"] && stop["allowedEnvVars"] as? [String] == ["ORCH_TOKEN"])
+        #expect(stop["headers"] as? [String: String] == ["Authorization": "Bearer $ORCH_TOKEN", "Orch-Hook": "http"] && stop["allowedEnvVars"] as? [String] == ["ORCH_TOKEN"])
         let start = (httpHooks["SessionStart"]![0]["hooks"] as! [[String: Any]])[0]
         #expect(start["type"] as? String == "command" && start["command"] as? String == "/usr/local/bin/orch-hook SessionStart")
         #expect(http["allowManagedHooksOnly"] as? Bool == true && http["allowedHttpHookUrls"] as? [String] == ["http://172.17.0.1:7431/hook/*"])
