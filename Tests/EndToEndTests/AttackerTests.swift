@@ -59,6 +59,63 @@ import TestSupport
             await run.cleanUp(serve)
         }
     }
+
+    /// The rest of the review, from the same place: a flood of fake rate limits (a reset in 2286, transcripts at
+    /// /dev/zero, a FIFO and a symlink in its own home), 300 connections held open, and a request trickled byte by byte.
+    /// The pool is walked no faster than one file a window, no reset is believed past 8 days, the slow request is
+    /// dropped, and the run finishes with every task merged once.
+    @Test func aHostileWorkerCannotWalkThePoolOrStallTheServer() async throws {
+        // The connections first; the rate-limit flood last, since acting on it restarts this very container. Once only:
+        // the resumed conversation plays the task's rules again.
+        let attack = #"""
+            [ -e "$HOME/flood.log" ] && exit 0; log="$HOME/flood.log"; {
+            address="${ORCH_URL#http://}"; host="${address%:*}"; port="${address##*:}"
+            held=0; for i in $(seq 300); do exec {fd}<>"/dev/tcp/$host/$port" && fds+=("$fd") && held=$((held + 1)); done
+            echo "held $held"
+            exec {slow}<>"/dev/tcp/$host/$port"; printf 'POST /hook/Stop HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' >&"$slow"
+            sleep 7; for fd in "${fds[@]}"; do exec {fd}>&-; done
+            start=$SECONDS; while (( SECONDS - start < 30 )) && ( printf x >&"$slow" ) 2>/dev/null; do sleep 1; done
+            echo "slow dropped after $((SECONDS - start)) s"
+            echo "status $(curl -s -o /dev/null -w '%{http_code}' -m 20 -H "Authorization: Bearer $ORCH_TOKEN" "$ORCH_URL/status")"
+            projects="$HOME/.claude/projects/-evil"; mkdir -p "$projects"
+            mkfifo "$projects/fifo.jsonl"; ln -sf /etc/shadow "$projects/shadow.jsonl"
+            for transcript in /dev/zero "$projects/fifo.jsonl" "$projects/shadow.jsonl" /dev/zero "$projects/fifo.jsonl"; do
+              for i in 1 2 3 4 5 6; do
+                echo "flood $(curl -s -o /dev/null -w '%{http_code}' -m 20 -X POST -H "Authorization: Bearer $ORCH_TOKEN" \
+                  -d "{\"session_id\": \"x\", \"hook_event_name\": \"StopFailure\", \"error\": \"rate_limit\", \"transcript_path\": \"$transcript\", \"last_assistant_message\": \"You've hit your limit · resets Jan 1, 2286\"}" \
+                  "$ORCH_URL/hook/StopFailure")"
+              done
+            done
+            } > "$log" 2>&1; true
+            """#
+        let run = try await Run(spareCredentials: 2, attack: attack)
+        let serve = try run.startServe()
+        try await withCleanup {
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 300)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+            let log = try String(contentsOfFile: run.dir("state", "homes", "worker-1", "flood.log"), encoding: .utf8)
+            #expect(log.contains("held ") && log.contains("status 200"), "the server answered after the connections: \(log)")
+            // The first signal restarts this container: how many more went out before that varies; each was answered.
+            let answered = log.split(separator: "\n").filter { $0.hasPrefix("flood ") }
+            #expect(!answered.isEmpty && answered.allSatisfy { $0 == "flood 200" }, "\(log)")
+            let dropped = log.split(separator: "\n").first { $0.hasPrefix("slow dropped after") }.flatMap { Int($0.split(separator: " ")[3]) }
+            #expect(dropped.map { $0 < 30 } == true, "the trickled request was dropped: \(log)")
+            // 30 signals in a few seconds: acted on once, one more kept for the next window; never past 8 days.
+            let events = ServeTests.events(run.dir)
+            let rotations = events.filter { $0["event"] == "rotated" && $0["instance"] == "worker-1" }
+            #expect((1...2).contains(rotations.count), "\(events.filter { ["rate-limited", "rotated", "paused"].contains($0["event"]) })")
+            let latest = Date().addingTimeInterval(8 * 86_400 + 3600)
+            for limited in events.filter({ $0["event"] == "rate-limited" }) {
+                let until = try #require(limited["until"].flatMap { try? Date($0, strategy: .iso8601) })
+                #expect(until < latest, "a reset of \(limited["until"] ?? "") was believed")
+            }
+            #expect(!events.contains { $0["event"] == "rotated" && $0["instance"] != "worker-1" }, "only the flooding instance moved")
+            try await run.stop(serve)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
 }
 
 private typealias Run = TaskFlowTests.Run
