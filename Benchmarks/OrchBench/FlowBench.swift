@@ -6,8 +6,9 @@ import ScriptedModel
 /// (real Claude Code in containers, the demo's scripted model, each task given
 /// `taskSeconds` of work): the delay from a worker's Stop to the first command
 /// of its next task, and each worker's utilisation (time on tasks over the
-/// time from its first task's start to its last task's end).
-func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5) async throws {
+/// time from its first task's start to its last task's end). `hooks` is `channel.hooks`: with `http` the
+/// workers run `orch checkout` before each task, as they are told, and that turn counts in the delay.
+func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5, hooks: String = "command") async throws {
     let origin = "\(work)/flow-origin"
     sh("cp", ["-r", "\(packageRoot)/demo/project", origin])
     git("init", "-q", "-b", "main", in: origin)
@@ -21,12 +22,13 @@ func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5) asyn
     var script = try ModelScript(json: Data(contentsOf: URL(fileURLWithPath: "\(packageRoot)/demo/model.json")), file: "demo/model.json")
     // Each task's first command marks its start in the instance's HOME (mounted at the same path), then works a while.
     script.rules["*"]!.insert(ModelRule(match: "Orch-Task: (T-[0-9]+)", bash: "echo \"$1 $(date +%s.%N)\" >> \"$HOME/task-starts\"; sleep \(taskSeconds)"), at: 0)
+    if hooks == "http" { script.rules["*"]!.insert(ModelRule(match: "Run `orch checkout` first", bash: "orch checkout"), at: 0) }
     let server = try await ScriptedModelServer.start(script)
     let config = "\(work)/flow-config"
     try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
     try """
         {"repositoryUrl": "\(origin)", "workerCount": 3, "claudeConfigs": "\(work)/flow-creds/*.json",
-         "image": "orch-claude-test:latest", "network": "host",
+         "image": "orch-claude-test:latest", "network": "host", "channel": {"hooks": "\(hooks)"},
          "env": {"ANTHROPIC_BASE_URL": "\(server.baseURL)"}}
         """.write(toFile: "\(config)/orchestrator.json", atomically: true, encoding: .utf8)
     let state = "\(work)/flow-state"
@@ -82,7 +84,7 @@ func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5) asyn
     print("")
     print("| figure | value | goal |")
     print("|---|---:|---|")
-    print(String(format: "| demo run: tasks merged / wall time | %d / %.0f s | |", merged, wall))
+    print(String(format: "| demo run (hooks: %@): tasks merged / wall time | %d / %.0f s | |", hooks, merged, wall))
     print(String(format: "| Stop to the next task's first command, p50 (s) | %.2f | |", percentile(delays, 0.5)))
     print(String(format: "| Stop to the next task's first command, max (s) | %.2f | under 1 |", delays.max() ?? .nan))
     print("| worker utilisation (time on tasks / first start to last end), \(taskSeconds) s of work a task | \(utilisation.joined(separator: ", ")) | at least 90% |")

@@ -157,9 +157,10 @@ if arguments.dropFirst().first == "push" {
 }
 
 if arguments.dropFirst().first == "flow" {
-    // `orch-bench flow [SECONDS]`: issue #4's flow figures from a demo run (needs Docker and the test image).
+    // `orch-bench flow [SECONDS] [command|http]`: issue #4's flow figures from a demo run (needs Docker and the test image).
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    try await benchmarkFlow(work: work, packageRoot: packageRoot, taskSeconds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 5)
+    try await benchmarkFlow(work: work, packageRoot: packageRoot, taskSeconds: arguments.dropFirst(2).first.flatMap { Int($0) } ?? 5,
+                            hooks: arguments.dropFirst(3).first ?? "command")
     sh("rm", ["-rf", work])
     exit(0)
 }
