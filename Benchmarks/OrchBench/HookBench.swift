@@ -24,8 +24,9 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout), typer: { _, _ in }, events: events, logger: logger)
     let timed = TimedHandler(inner: HookRouter(board: board, layout: layout, flow: flow, logger: logger))
     let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
+    // With the Orch-Mirror header as `orch serve` sends it: the round trip pays for reading it.
     let (server, port) = await start(HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: timed,
-                                                  events: events, logger: logger))
+                                                  events: events, mirror: { await flow.mirror(of: $0) }, logger: logger))
     let endpoint = ChannelAddress(host: "127.0.0.1", port: port)
 
     // Round trips, the two modes side by side on one server: (a) a process per event, as Claude Code runs a command

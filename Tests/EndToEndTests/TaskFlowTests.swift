@@ -165,12 +165,17 @@ enum EventLogReading {
             let shared = try #require(try repository.readFile("shared.txt", at: main))
             let text = String(decoding: shared, as: UTF8.self)
             #expect(text.contains("alpha") && text.contains("beta"), "\(text)")
-            let events = ServeTests.events(run.dir)
             // Whichever of worker-1 (alpha) and worker-2 (beta) was merged second had the conflict:
             // usually worker-2, but worker-2 may finish first and its merge go in before worker-1's.
-            let conflicted = ["worker-1", "worker-2"].first { name in
-                events.contains { $0["event"] == "notified" && $0["notices"]?.contains("conflict:\(name)") == true }
+            // Its notice may reach the manager after the last merge (a fast worker resolves before the manager's next turn).
+            let conflictNotice = { (events: [[String: String]]) in
+                ["worker-1", "worker-2"].first { name in
+                    events.contains { $0["event"] == "notified" && $0["notices"]?.contains("conflict:\(name)") == true }
+                }
             }
+            _ = try await ServeTests.waitUntil(60) { conflictNotice(ServeTests.events(run.dir)) != nil }
+            let events = ServeTests.events(run.dir)
+            let conflicted = conflictNotice(events)
             #expect(conflicted != nil, "\(events)")
             let resolved = try await ServeTests.waitUntil(60) {
                 ServeTests.events(run.dir).contains { $0["event"] == "notified" && $0["notices"]?.contains("resolved:\(conflicted ?? "worker-2")") == true }
