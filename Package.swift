@@ -129,6 +129,7 @@ let package = Package(
         .testTarget(name: "OrchRuntimeTests", dependencies: ["OrchRuntime", "TestSupport"]),
         .testTarget(name: "OrchServerTests", dependencies: ["OrchServer", "OrchFlow", "OrchCore", "OrchRuntime", "GitKit", "TestSupport"]),
         .testTarget(name: "OrchCLITests", dependencies: ["OrchCore", "TestSupport"]),
+        .testTarget(name: "OrchWireTests", dependencies: ["OrchWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

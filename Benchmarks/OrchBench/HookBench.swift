@@ -24,9 +24,12 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let flow = TaskFlow(configuration: .init(target: "main", workerCount: 3, layout: layout), typer: { _, _ in }, events: events, logger: logger)
     let timed = TimedHandler(inner: HookRouter(board: board, layout: layout, flow: flow, logger: logger))
     let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
-    // With the Orch-Mirror header as `orch serve` sends it: the round trip pays for reading it.
+    // With the Orch-Mirror header as `orch serve` sends it (its own queue and handle): the round trip pays for reading it.
+    let mirrorReads = BlockingQueue(label: "bench.mirror")
+    let mirrorWorkspace = TaskWorkspace(target: "main", layout: layout)
+    let mirror: @Sendable (InstanceName) async -> String? = { instance in await mirrorReads.run { try? mirrorWorkspace.mirror(of: instance) } }
     let (server, port) = await start(HookReceiver(address: ChannelAddress(host: "127.0.0.1", port: 0), tokens: tokens, handler: timed,
-                                                  events: events, mirror: { await flow.mirror(of: $0) }, logger: logger))
+                                                  events: events, mirror: mirror, logger: logger))
     let endpoint = ChannelAddress(host: "127.0.0.1", port: port)
 
     // Round trips, the two modes side by side on one server: (a) a process per event, as Claude Code runs a command

@@ -11,8 +11,10 @@ import OrchWire
 /// ```
 public enum InstanceImage {
     /// The channel protocol this orch speaks: 1 was the unix socket; 2 is
-    /// hooks over HTTP with a token per instance and orch inside the image.
-    public static let protocolVersion = 2
+    /// hooks over HTTP with a token per instance and orch inside the image;
+    /// 3 adds `orch-hook` (what the managed settings run) and `orch checkout
+    /// --hand-back` (what clones run with `"hooks": "http"`).
+    public static let protocolVersion = 3
     /// The label holding the protocol of the image's orch.
     public static let protocolLabel = "org.orch.protocol"
     /// The label holding a hash of what the image was built from (orch, Claude Code, the Dockerfile).

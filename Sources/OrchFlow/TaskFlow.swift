@@ -121,11 +121,6 @@ public actor TaskFlow: Service {
         engine.becameIdle(instance)
     }
 
-    /// What the instance's clone mirrors of orch's (read on the flow's queue, so after any move an event before made).
-    public func mirror(of instance: InstanceName) async -> String? {
-        try? engine.workspace.mirror(of: instance)
-    }
-
     /// One look at the target and the idle instances (``run()`` does this every `pollSeconds`).
     public func poll(now: Date) async {
         let sighting = await watch?.sighting() ?? .everyoneUp

@@ -121,6 +121,19 @@ public struct InstanceClone: Sendable {
         }
     }
 
+    /// What git's hooks in the clone run after a commit, a merge or a rewrite: the hand-back, but only with the
+    /// instance's branch checked out and no rebase, cherry-pick or revert half-way (git runs `post-commit` for each
+    /// of their commits, on a detached HEAD; `post-rewrite` hands the result back once they end).
+    public func handBackFromGitHook() async -> HandBack {
+        let gitDirectory = path + "/.git"
+        for unfinished in ["rebase-merge", "rebase-apply", "sequencer"] where FileManager.default.fileExists(atPath: "\(gitDirectory)/\(unfinished)") {
+            return .nothingNew
+        }
+        guard let head = try? await run("symbolic-ref", "-q", "HEAD"),
+              head.output.trimmingCharacters(in: .whitespacesAndNewlines) == "refs/heads/\(instance.branch)" else { return .nothingNew }
+        return await handBack()
+    }
+
     /// Pushes the instance's branch to the server; when the server's moved on meanwhile, merges it in first.
     public func handBack() async -> HandBack {
         do {

@@ -136,7 +136,9 @@ public struct HookReceiver: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let mirror, name.mayHaveMovedBranch(replied: !reply.body.isEmpty), let tips = await mirror(instance) {
+        // Claude Code's own HTTP hooks do not read it.
+        if let mirror, request.headers[Self.transportField] == nil, name.mayHaveMovedBranch(replied: !reply.body.isEmpty),
+           let tips = await mirror(instance) {
             headers[Self.mirrorField] = tips
         }
         OrchMetrics.recordHandling(event: name.rawValue, nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))

@@ -19,6 +19,15 @@ extension Orchestrator {
         }
     }
 
+    /// What an instance's clone mirrors, for the `Orch-Mirror` reply header: read after the event's own moves (the
+    /// flow has answered by then) on a queue and a repository handle of its own, so a hook never waits behind
+    /// another instance's Stop on the flow's queue.
+    func mirrorReader() -> @Sendable (InstanceName) async -> String? {
+        let reads = BlockingQueue(label: "orch.mirror")
+        let workspace = TaskWorkspace(target: self.workspace.target, layout: layout)
+        return { instance in await reads.run { try? workspace.mirror(of: instance) } }
+    }
+
     /// The live status: as a report (the summary line, the metrics) and as the JSON `orch status` and the dashboard read.
     func statusSources(board: InstanceBoard, rotator: CredentialRotator, sync: RemoteSyncService)
         -> (report: @Sendable () async -> StatusReport?, json: @Sendable () async -> Data) {

@@ -101,7 +101,7 @@ public struct Orchestrator: Sendable {
         try git.installHooks()
         let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, git: git,
                                     commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger),
-                                    mirror: { await flow.mirror(of: $0) }, logger: logger)
+                                    mirror: mirrorReader(), logger: logger)
             .application(onRunning: { [self] port in
                 do {
                     listeningContinuation.yield(try recordEndpoint(port: port, tokens: tokens))

@@ -48,4 +48,18 @@ public enum HookWire {
               let port = Int(portText), (1...65535).contains(port) else { return nil }
         return (String(host), port)
     }
+
+    /// Whether `text` is a full object id (SHA-1 or SHA-256, lowercase hex).
+    public static func isObjectID(_ text: String) -> Bool {
+        (text.utf8.count == 40 || text.utf8.count == 64) && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// The object id `packed-refs` gives `ref`: its `<id> <ref>` line (comment and peeled `^` lines are never a match).
+    public static func packedRef(_ ref: String, in packed: String) -> String? {
+        for line in packed.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 1)
+            if fields.count == 2, fields[1] == ref, isObjectID(String(fields[0])) { return String(fields[0]) }
+        }
+        return nil
+    }
 }

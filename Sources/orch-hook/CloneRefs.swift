@@ -46,38 +46,43 @@ struct CloneRefs {
         return local == server
     }
 
-    /// An object id of a ref: its loose file, else its line in `packed-refs`.
+    /// An object id of a ref: its loose file, else (only when there is none) its line in `packed-refs`.
     func resolve(_ ref: String) -> String? {
-        if let loose = Self.readFile(gitDirectory + "/" + ref, limit: 128) {
+        switch Self.readFile(gitDirectory + "/" + ref, limit: 128) {
+        case .text(let loose):
             let id = loose.split(separator: "\n").first.map(String.init) ?? ""
-            return Self.isObjectID(id) ? id : nil
+            return HookWire.isObjectID(id) ? id : nil
+        case .missing:
+            guard case .text(let packed) = Self.readFile(gitDirectory + "/packed-refs", limit: 16 << 20) else { return nil }
+            return HookWire.packedRef(ref, in: packed)
+        case .unreadable:
+            return nil
         }
-        guard let packed = Self.readFile(gitDirectory + "/packed-refs", limit: 16 << 20) else { return nil }
-        for line in packed.split(separator: "\n") {
-            let fields = line.split(separator: " ", maxSplits: 1)
-            if fields.count == 2, fields[1] == ref, Self.isObjectID(String(fields[0])) { return String(fields[0]) }
-        }
-        return nil
     }
 
-    static func isObjectID(_ text: String) -> Bool {
-        (text.utf8.count == 40 || text.utf8.count == 64) && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    enum FileRead {
+        case text(String)
+        /// No such file.
+        case missing
+        /// Something else: a symlink, a folder, an error.
+        case unreadable
     }
 
-    /// A regular file's text, up to `limit` bytes; nil when it is not there or is something else.
-    static func readFile(_ path: String, limit: Int) -> String? {
+    /// A regular file's text, up to `limit` bytes (a symlink is not followed).
+    static func readFile(_ path: String, limit: Int) -> FileRead {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-        guard descriptor >= 0 else { return nil }
+        guard descriptor >= 0 else { return errno == ENOENT ? .missing : .unreadable }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
         var bytes = [UInt8](repeating: 0, count: min(limit, Int(status.st_size)))
         var filled = 0
         while filled < bytes.count {
             let count = bytes[filled...].withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return .unreadable }
             filled += count
         }
-        return String(decoding: bytes[..<filled], as: UTF8.self)
+        return .text(String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -42,8 +42,8 @@ enum FullOrch {
         let descriptor = mkstemp(&template)
         guard descriptor >= 0 else { return false }
         unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-        Output.writeAll(bytes, to: descriptor)
         defer { close(descriptor) }
-        return lseek(descriptor, 0, SEEK_SET) == 0 && dup2(descriptor, 0) == 0
+        // A full /tmp (a tmpfs) must not hand orch half a reply: the caller prints the whole one itself then.
+        return Output.writeAll(bytes, to: descriptor) && lseek(descriptor, 0, SEEK_SET) == 0 && dup2(descriptor, 0) == 0
     }
 }

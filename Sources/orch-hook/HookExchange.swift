@@ -43,7 +43,7 @@ struct HookExchange {
         guard let response = SocketConnection.receiveAll(on: descriptor, deadline: deadline) else {
             return .unreachable("no reply from \(address.url) within \(HookWire.budgetSeconds) s")
         }
-        guard let parsed = HTTPResponse(response) else { return .unreachable("the server closed the connection without a full reply") }
+        guard let parsed = WireResponse(response) else { return .unreachable("the server closed the connection without a full reply") }
         return .reply(status: parsed.status, headers: parsed.headers, body: parsed.body)
     }
 

@@ -19,6 +19,9 @@ import OrchWire
 struct HookForwarder {
     let event: String
 
+    /// What a take may need: a fetch and a fast-forward, within git's own stall limit of 10 s.
+    static let takeSeconds = 12.0
+
     func run() {
         guard let url = Output.environment("ORCH_URL"), let address = ServerAddress(url: url), let token = Output.environment("ORCH_TOKEN") else {
             Output.warn("ORCH_URL (http://HOST:PORT) or ORCH_TOKEN is not set; nothing forwarded")
@@ -34,7 +37,9 @@ struct HookForwarder {
         let exchange = HookExchange(address: address, token: token, deadline: deadline)
         switch exchange.post(path: HookWire.path(event: Self.percentEncoded(event)), body: body) {
         case .reply(200, let headers, let reply):
-            if let clone, let name, name.mayHaveMovedBranch(replied: !reply.isEmpty),
+            // Taking the branch is git's work over the network: only with the time for it left before the
+            // client kills the hook (the reply would be lost); the next event takes it otherwise.
+            if let clone, let name, name.mayHaveMovedBranch(replied: !reply.isEmpty), deadline.remaining > Self.takeSeconds,
                headers[HookWire.mirrorHeader.lowercased()] != clone.mirror || !clone.inStepWithServer {
                 FullOrch.exec(["hook", "--reply-on-stdin", event], input: reply)
             }

@@ -6,15 +6,17 @@ import Darwin
 
 /// The forwarder's only ways out: the reply on stdout, a line on stderr.
 enum Output {
-    /// Writes all of `bytes` to a descriptor (a pipe may take them in parts).
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+    /// Writes all of `bytes` to a descriptor (a pipe may take them in parts); false when it could not.
+    @discardableResult
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
+            guard written > 0 else { return false }
             offset += written
         }
+        return true
     }
 
     /// The reply Claude Code reads.

@@ -23,7 +23,7 @@ struct Checkout: AsyncParsableCommand {
         }
         if handBack {
             // Run by git after a commit: a failure is said, never an error (the commit is made; the next one tries again).
-            if case .failed(let why) = await clone.handBack() {
+            if case .failed(let why) = await clone.handBackFromGitHook() {
                 warn("\(clone.instance.branch) is not on the server yet: \(why)")
             }
             return

@@ -12,10 +12,10 @@ import TestSupport
         let tag = "orch-imagetest-\(UUID().uuidString.prefix(6).lowercased()):latest"
         defer { _ = try? run("docker", ["rmi", "-f", tag]) }
         let first = try await runDetached(orchExecutable, ["image", "build", "--from", Self.base, "--tag", tag, "--claude", claude])
-        #expect(first.status == 0 && first.stdout.contains("built \(tag)") && first.stdout.contains("protocol 2"), "\(first.stderr)\(first.stdout)")
+        #expect(first.status == 0 && first.stdout.contains("built \(tag)") && first.stdout.contains("protocol 3"), "\(first.stderr)\(first.stdout)")
         let labels = try run("docker", ["image", "inspect", "--format", "{{index .Config.Labels \"org.orch.protocol\"}} {{index .Config.Labels \"org.orch.build\"}}", tag])
         let fields = labels.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        #expect(fields.count == 2 && fields[0] == "2" && fields[1].count == 16, "\(labels.stdout)")
+        #expect(fields.count == 2 && fields[0] == "3" && fields[1].count == 16, "\(labels.stdout)")
         let inside = try run("docker", ["run", "--rm", tag, "sh", "-c",
                                         "test -x /opt/orch/hooks/forward && orch hook --help >/dev/null && sha256sum /usr/local/bin/orch /usr/local/bin/orch-hook "
                                         + #"&& grep -c '"/usr/local/bin/orch-hook Stop"' /etc/claude-code/managed-settings.json"#])
@@ -44,13 +44,13 @@ import TestSupport
     }
 
     @Test func serveRefusesAnImageWithoutOrchOrOfAnotherProtocolAndStartsNothing() throws {
-        let old = "orch-imagetest-protocol1:latest"
+        let old = "orch-imagetest-protocol2:latest"
         let context = ScratchDirectory()
-        try Fixtures.write(["Dockerfile": "FROM \(Self.base)\nLABEL org.orch.protocol=\"1\"\n"], in: context.path)
+        try Fixtures.write(["Dockerfile": "FROM \(Self.base)\nLABEL org.orch.protocol=\"2\"\n"], in: context.path)
         try #require(try run("docker", ["build", "-q", "-t", old, context.path]).status == 0)
         defer { _ = try? run("docker", ["rmi", "-f", old]) }
         for (image, message) in [(Self.base, "image \(Self.base) (field image) has no orch inside"),
-                                 (old, "image \(old) (field image) carries an orch that speaks protocol 1; this orch speaks 2")] {
+                                 (old, "image \(old) (field image) carries an orch that speaks protocol 2; this orch speaks 3")] {
             let dir = ScratchDirectory()
             var fields = try ServeTests.validSetup(dir)
             fields["image"] = "\"\(image)\""

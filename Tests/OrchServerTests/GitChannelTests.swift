@@ -170,6 +170,10 @@ import TestSupport
             let prompt = try await setup.hook("UserPromptSubmit", via: .forwarder, as: .worker(1), input: #"{"session_id": "s", "prompt": "go"}"#,
                                               environment: noGit)
             #expect(prompt.status == 0 && prompt.stdout.isEmpty && prompt.stderr.isEmpty, "\(prompt.stderr)")
+            // The refs packed (git gc does it): read from packed-refs, the same.
+            _ = try git("pack-refs", "--all", in: clone)
+            let packed = try await setup.hook("Stop", via: .forwarder, as: .worker(1), input: stop, environment: noGit)
+            #expect(packed.status == 0 && packed.stdout.contains("Next: T-0002") && packed.stderr.isEmpty, "\(packed.stderr)")
 
             // A commit of the worker's: the Stop goes through orch hook, which finds no git here and says so.
             try Fixtures.write(["b.txt": "b\n"], in: clone)

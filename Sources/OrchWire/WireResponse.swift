@@ -1,12 +1,13 @@
-/// A whole HTTP/1.1 response as read up to the close: status, headers, body
-/// (by `Content-Length`, chunked, or to the end).
-struct HTTPResponse {
-    let status: Int
+/// A whole HTTP/1.1 response as `orch-hook` reads it up to the close: status,
+/// headers, body (by `Content-Length`, chunked, or to the end). Whatever the
+/// peer sent, it parses or is nil; it never traps.
+public struct WireResponse: Sendable, Equatable {
+    public let status: Int
     /// By lowercased name.
-    let headers: [String: String]
-    let body: [UInt8]
+    public let headers: [String: String]
+    public let body: [UInt8]
 
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = Self.index(of: separator, in: bytes) else { return nil }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
@@ -22,7 +23,7 @@ struct HTTPResponse {
             guard let decoded = Self.dechunk(body) else { return nil }
             body = decoded
         } else if let length = headers["content-length"].flatMap({ Int($0) }) {
-            guard body.count >= length else { return nil }
+            guard length >= 0, body.count >= length else { return nil }
             body = Array(body[..<length])
         }
         self.status = status
@@ -35,10 +36,10 @@ struct HTTPResponse {
         var position = 0
         while let lineEnd = index(of: [13, 10], in: bytes, from: position) {
             let sizeText = String(decoding: bytes[position..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingSpaces(), radix: 16) else { return nil }
+            guard let size = Int(sizeText.trimmingSpaces(), radix: 16), size >= 0 else { return nil }
             if size == 0 { return body }
             let start = lineEnd + 2
-            guard start + size <= bytes.count else { return nil }
+            guard size <= bytes.count - start else { return nil }
             body += bytes[start..<(start + size)]
             position = start + size + 2
         }
