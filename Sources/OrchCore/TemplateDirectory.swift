@@ -21,7 +21,8 @@ public struct TemplateDirectory: Sendable {
         let marker = "PROJECT_DIRECTION.md"
         var candidates: [String] = []
         if let explicit = environment["ORCH_TEMPLATES"] { candidates.append(explicit) }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         while true {
             candidates.append(directory.appendingPathComponent("templates").path)

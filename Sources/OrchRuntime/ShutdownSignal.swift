@@ -27,10 +27,15 @@ public final class ShutdownSignal: Sendable {
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
         signalPipeWriteEnd = ends[1]
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { number in
+        let handler: @convention(c) (Int32) -> Void = { number in
             var byte = UInt8(truncatingIfNeeded: number)
             _ = write(signalPipeWriteEnd, &byte, 1)
         }
+        #if canImport(Darwin)
+        action.__sigaction_u.__sa_handler = handler
+        #else
+        action.__sigaction_handler.sa_handler = handler
+        #endif
         sigemptyset(&action.sa_mask)
         action.sa_flags = Int32(SA_RESTART)
         sigaction(SIGINT, &action, nil)

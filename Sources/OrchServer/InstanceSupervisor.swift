@@ -164,7 +164,7 @@ public actor InstanceSupervisor: Service {
             $0.working = false
         }
         logger.warning("\(instance): \(reason); restarting in \(delay.formatted()) s (restart \(failures.count) of at most \(policy.maxRestarts) in \(Int(policy.windowSeconds)) s)")
-        await events?.append(.restartScheduled, instance: instance, ["reason": reason, "delaySeconds": delay.formatted(), "failures": String(failures.count)])
+        await events?.append(.restartScheduled, instance: instance, ["reason": reason, "delaySeconds": String(delay), "failures": String(failures.count)])
     }
 
     private func restart(_ instance: InstanceName, after reason: String, now: Date) async {

@@ -80,7 +80,9 @@ extension Fixtures {
 }
 
 public let productsDirectory: String = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    // Linux: the test binary itself; macOS: the bundle's executable (argv[0] is the xctest runner there).
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundlePath ?? CommandLine.arguments[0]
     var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
     // The test binary sits inside orchPackageTests.xctest on Linux.
     while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("orch").path) {

@@ -1,6 +1,14 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if canImport(Glibc)
+private let streamType = Int32(SOCK_STREAM.rawValue)
+#else
+private let streamType = SOCK_STREAM
 #endif
 
 private func loopback(port: Int) -> sockaddr_in {
@@ -12,7 +20,7 @@ private func loopback(port: Int) -> sockaddr_in {
 }
 
 private func connectLoopback(port: Int) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, streamType, 0)
     guard fd >= 0 else { throw POSIXError(.EMFILE) }
     var address = loopback(port: port)
     let connected = withUnsafePointer(to: &address) {
@@ -59,7 +67,7 @@ public enum RawSocket {
         let step = trickle ?? 0.2
         var buffer = [UInt8](repeating: 0, count: 4096)
         while Date().timeIntervalSince(started) < patience {
-            var timeout = timeval(tv_sec: Int(step), tv_usec: Int((step - Double(Int(step))) * 1e6))
+            var timeout = timeval(tv_sec: Int(step), tv_usec: .init((step - Double(Int(step))) * 1e6))
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let count = read(fd, &buffer, buffer.count)
             if count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { return Date().timeIntervalSince(started) }
@@ -105,7 +113,7 @@ public final class ListeningSocket: Sendable {
     /// Binds a free loopback port.
     /// - Throws: when it cannot bind.
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, streamType, 0)
         var address = loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -124,7 +132,13 @@ public final class ListeningSocket: Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Stops listening.
-    public func close() { Glibc.close(fd) }
+    public func close() {
+        #if canImport(Glibc)
+        Glibc.close(fd)
+        #else
+        Darwin.close(fd)
+        #endif
+    }
 }
 
 /// Runs blocking socket work on a thread of its own: a blocking read on
