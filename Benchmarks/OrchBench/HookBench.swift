@@ -40,6 +40,9 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
     let stop = #"{"session_id": "bench", "hook_event_name": "Stop", "stop_hook_active": false, "transcript_path": "/tmp/x", "cwd": "/tmp"}"#
     let forwarder = URL(fileURLWithPath: orchBinary).deletingLastPathComponent().appendingPathComponent("orch-hook").path
     var modes: [HookMode] = []
+    // ORCH_BENCH_PAUSE_MS: a pause between Stops (instances stop seconds apart; back to back, each Stop's
+    // recorded marks are still being written when the next one comes).
+    let pause = Int(ProcessInfo.processInfo.environment["ORCH_BENCH_PAUSE_MS"] ?? "") ?? 0
     for (name, process) in [("(a) `orch-hook Stop`, process start to reply", Optional(forwarder)),
                             ("(a) before: `orch hook Stop`, process start to reply", Optional(orchBinary)),
                             ("(b) HTTP hook: one POST from a running client", nil)] {
@@ -59,6 +62,7 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
                 reply = ""
             }
             trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }
             if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply to \(name): \(reply)") }
         }
         modes.append(HookMode(name: name, trips: trips, handled: await timed.take()))
