@@ -27,6 +27,9 @@ public struct InstanceHome: Sendable {
         self.worktree = layout.worktree(instance)
     }
 
+    /// Where Claude Code keeps an OAuth credential, relative to the home.
+    public static let credentialsFile = ".claude/.credentials.json"
+
     /// Claude Code's settings folder.
     public var claudeDirectory: String { path + "/.claude" }
     /// The role prompt orch starts the instance with.
@@ -39,9 +42,10 @@ public struct InstanceHome: Sendable {
     ///   - credential: the credential file this instance uses.
     ///   - prompt: the role prompt.
     /// - Throws: ``OrchError`` naming the file that could not be read or written (never its contents).
-    public func write(credential: CredentialFile, prompt: String) throws {
+    ///   - custody: where the freshest copy of an OAuth file is kept; nil reads the file itself.
+    public func write(credential: CredentialFile, prompt: String, custody: CredentialCustody? = nil) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let approvedKeys = try writeSettings(credential: credential)
+        let approvedKeys = try writeSettings(credential: credential, custody: custody)
         let state: [String: Any] = [
             "hasCompletedOnboarding": true,
             "projects": [worktree: ["hasTrustDialogAccepted": true]],
@@ -57,8 +61,8 @@ public struct InstanceHome: Sendable {
     /// - Parameters:
     ///   - credential: the new file.
     /// - Throws: ``OrchError`` naming the file when it cannot be read or written.
-    public func switchCredential(to credential: CredentialFile) throws {
-        let approvedKeys = try writeSettings(credential: credential)
+    public func switchCredential(to credential: CredentialFile, custody: CredentialCustody? = nil) throws {
+        let approvedKeys = try writeSettings(credential: credential, custody: custody)
         var state = (files.read(".claude.json", limit: Self.stateFileLimit)
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) ?? ["hasCompletedOnboarding": true]
         var responses = state["customApiKeyResponses"] as? [String: Any] ?? [:]
@@ -71,21 +75,21 @@ public struct InstanceHome: Sendable {
 
     /// Writes `settings.json` (orch's hooks, the credential's `env`) or `.credentials.json`.
     /// - Returns: the API keys' last 20 characters, which `.claude.json` must list as approved.
-    private func writeSettings(credential: CredentialFile) throws -> [String] {
-        let fileManager = FileManager.default
-        guard let data = fileManager.contents(atPath: credential.path),
+    private func writeSettings(credential: CredentialFile, custody: CredentialCustody?) throws -> [String] {
+        // An OAuth file's freshest copy: the source may hold a refresh token another instance already used.
+        guard let data = custody?.freshest(credential) ?? FileManager.default.contents(atPath: credential.path),
               case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw OrchError.usage("credential file \(credential.path): cannot read it")
         }
         // orch's hooks are the image's managed settings (InstanceImage.managedSettings), beyond any file here.
         var settings: [String: Any] = ["skipDangerousModePermissionPrompt": true]
         var approvedKeys: [String] = []
-        let credentialsFile = claudeDirectory + "/.credentials.json"
+        let credentialsFile = path + "/" + Self.credentialsFile
         switch credential.kind {
         case .oauth:
             try writePrivate(data, to: credentialsFile)
         case .apiKey, .oauthToken:
-            files.remove(".claude/.credentials.json")
+            files.remove(Self.credentialsFile)
             guard case .object(let env)? = fields["env"] else { throw OrchError.usage("credential file \(credential.path): field env is missing") }
             var values: [String: String] = [:]
             for (key, value) in env { if case .string(let text) = value { values[key] = text } }

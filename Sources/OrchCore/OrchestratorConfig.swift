@@ -53,6 +53,8 @@ public struct OrchestratorConfig: Equatable, Sendable {
     public var remote = RemoteSettings()
     /// Where the hook endpoint listens and how containers reach it.
     public var channel = ChannelSettings()
+    /// Write a refreshed OAuth credential back to its file in `claudeConfigs` (``CredentialCustody``).
+    public var writeBackCredentials = true
 
     /// The number of instances: the workers and the manager.
     public var instanceCount: Int { workerCount + 1 }

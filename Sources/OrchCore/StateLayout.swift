@@ -54,6 +54,8 @@ public struct StateLayout: Sendable, Equatable {
     public var tokens: String { run + "/tokens.json" }
     /// Which instance uses which credential file and when each is limited (0600, no secret).
     public var credentialState: String { run + "/credentials.json" }
+    /// The freshest copy of each OAuth credential file (``CredentialCustody``), 0600.
+    public var credentialCopies: String { run + "/credentials" }
     /// The keys of the notices the manager has received.
     public var notices: String { run + "/notices.json" }
     /// The event log.

@@ -33,6 +33,8 @@ extension Fleet {
         public var server: ServerEndpoint?
         /// How hook events reach the endpoint (`channel.hooks`).
         public var hooks: ChannelSettings.HookTransport
+        /// Where the freshest copy of each OAuth file is kept; nil reads the files themselves.
+        public var custody: CredentialCustody?
         /// The first instruction of a resumed conversation.
         public var resumePrompt = "orch restarted this session. Carry on where you left off."
 

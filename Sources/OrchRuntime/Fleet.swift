@@ -59,7 +59,7 @@ public struct Fleet: Sendable {
                 guard let credential = configuration.credentials[instance], let prompt = configuration.prompts[instance] else {
                     throw OrchError.failure("no credential file or role prompt for \(instance)")
                 }
-                try home.write(credential: credential, prompt: prompt)
+                try home.write(credential: credential, prompt: prompt, custody: configuration.custody)
                 try home.prepareStart(resuming: home.lastSessionID(), prompt: configuration.resumePrompt)
             }
             services.append(configuration.service(for: instance, home: home, layout: layout, project: project))

@@ -34,6 +34,10 @@ public actor CredentialRotator: Service {
     var lastActed: [InstanceName: Date] = [:]
     /// A signal that came inside its instance's window, acted on when the window has passed.
     var deferred: [InstanceName: Signal] = [:]
+    /// Keeps refreshed OAuth credentials (nil: none kept).
+    let custody: CredentialCustody?
+    /// The modification time and size of each home's credentials when last looked at.
+    var lastSeenCredentials: [InstanceName: [Double]] = [:]
 
     struct Signal {
         var message: String?
@@ -50,9 +54,11 @@ public actor CredentialRotator: Service {
     ///   - policy: the default limit length and how often paused instances are looked at.
     ///   - events: where rotations and pauses are recorded.
     ///   - logger: where they are logged.
+    ///   - custody: keeps the OAuth credentials instances refresh; nil keeps none.
     public init(pool: CredentialPool, supervisor: InstanceSupervisor, flow: TaskFlow?, board: InstanceBoard, layout: StateLayout,
-                policy: HealthPolicy, events: EventLog?, logger: Logger) {
+                policy: HealthPolicy, events: EventLog?, logger: Logger, custody: CredentialCustody? = nil) {
         self.pool = pool
+        self.custody = custody
         self.supervisor = supervisor
         self.flow = flow
         self.board = board
@@ -110,7 +116,7 @@ public actor CredentialRotator: Service {
         let before = pool
         if let next = pool.rotate(instance, now: now) {
             save()
-            guard await restart(instance, on: next, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.") else {
+            guard await restart(instance, on: next, leaving: limited, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.") else {
                 // Its home still holds the old credentials: the pool must say so, or the file could go to a second instance.
                 pool = before
                 save()
@@ -154,7 +160,7 @@ public actor CredentialRotator: Service {
             }
             busy.insert(instance)
             save()
-            let restarted = await restart(instance, on: file, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
+            let restarted = await restart(instance, on: file, leaving: previous, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
             busy.remove(instance)
             guard restarted else { continue }
             await events?.append(.resumed, instance: instance, ["file": file.name, "previous": previous?.name ?? ""])
@@ -162,17 +168,43 @@ public actor CredentialRotator: Service {
         }
     }
 
+    /// - Parameters:
+    ///   - leaving: the file it had: what its home holds of it is kept first, if fresher (it may have refreshed it).
     /// - Returns: whether the instance runs on `file` now.
-    private func restart(_ instance: InstanceName, on file: CredentialFile, prompt: String) async -> Bool {
+    private func restart(_ instance: InstanceName, on file: CredentialFile, leaving: CredentialFile?, prompt: String) async -> Bool {
         let home = InstanceHome(instance: instance, layout: layout)
+        let (custody, logger) = (custody, logger)
         do {
             try await supervisor.replace(instance, prompt: prompt) {
-                try home.switchCredential(to: file)
+                if let custody, let leaving { Self.keep(from: home, file: leaving, custody: custody, logger: logger) }
+                try home.switchCredential(to: file, custody: custody)
             }
             return true
         } catch {
             logger.error("cannot restart \(instance) on \(file.name): \(error)")
             return false
+        }
+    }
+
+    /// Looks at the instance's credentials (after its hook events): a refreshed OAuth login is kept at once,
+    /// so its next holder, and its file, get the new refresh token even if this instance never leaves it.
+    public func checkCredentials(of instance: InstanceName) {
+        guard let custody, let file = pool.file(of: instance), file.kind == .oauth else { return }
+        let home = InstanceHome(instance: instance, layout: layout)
+        // Only a changed file is read: a stat, not a read and a parse, on every Stop.
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: home.path + "/" + InstanceHome.credentialsFile),
+              let modified = attributes[.modificationDate] as? Date, let size = attributes[.size] as? Int else { return }
+        let seen = [modified.timeIntervalSince1970, Double(size)]
+        guard lastSeenCredentials[instance] != seen else { return }
+        lastSeenCredentials[instance] = seen
+        Self.keep(from: home, file: file, custody: custody, logger: logger)
+    }
+
+    static func keep(from home: InstanceHome, file: CredentialFile, custody: CredentialCustody, logger: Logger) {
+        do {
+            if try custody.capture(from: home, file: file) { logger.notice("kept the refreshed login of \(file.name) from \(home.instance)") }
+        } catch {
+            logger.error("cannot keep the refreshed login of \(file.name): \(error)")
         }
     }
 

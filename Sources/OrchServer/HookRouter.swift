@@ -37,6 +37,11 @@ public struct HookRouter: HookHandler {
     ///   - event: the event.
     public func handle(_ event: HookEvent) async -> HookReply {
         await board.record(event)
+        // After a turn the client may have refreshed an OAuth login in its home: keep it, off the hook's path.
+        if let rotator, [.stop, .stopFailure, .sessionEnd].contains(event.name) {
+            let instance = event.instance
+            Task { await rotator.checkCredentials(of: instance) }
+        }
         switch event.name {
         case .sessionStart:
             if let session = event.sessionID {

@@ -5,17 +5,26 @@ import OrchRuntime
 extension Orchestrator {
     /// Launches the fleet once the hook receiver listens (hooks fired before would fail open and be lost),
     /// given where it listens.
-    func fleetLauncher(credentials: [InstanceName: CredentialFile],
+    func fleetLauncher(credentials: [InstanceName: CredentialFile], custody: CredentialCustody,
                        listening: AsyncStream<ServerEndpoint>) -> @Sendable () async throws -> any InstanceProcesses {
         return { [self] in
             var server: ServerEndpoint?
             for await endpoint in listening { server = endpoint }
             try Task.checkCancellation()
             guard let server else { throw OrchError.failure("the hook endpoint did not start; see the error above") }
-            let configuration = Fleet.Configuration(
+            var configuration = Fleet.Configuration(
                 config: config, credentials: credentials, prompts: try templates.rolePrompts(for: workspace, workerCount: config.workerCount),
                 server: server)
+            configuration.custody = custody
             return try await Fleet.launch(configuration, workspace: workspace, engine: engine)
+        }
+    }
+
+    /// Keeps what each instance's home holds of its OAuth file, when fresher than orch's copy.
+    func keepCredentials(of pool: CredentialPool, custody: CredentialCustody) {
+        for instance in workspace.instances {
+            guard let file = pool.file(of: instance) else { continue }
+            CredentialRotator.keep(from: InstanceHome(instance: instance, layout: layout), file: file, custody: custody, logger: logger)
         }
     }
 

@@ -84,15 +84,18 @@ public struct Orchestrator: Sendable {
         let board = InstanceBoard(instances: workspace.instances)
         let pool = try CredentialPool.load(files: credentials, instances: workspace.instances, stateFile: layout.credentialState)
         try pool.save()
+        // Before any home is rewritten: what the last run's instances refreshed is kept first.
+        let custody = CredentialCustody(layout: layout, writeBack: config.writeBackCredentials)
+        keepCredentials(of: pool, custody: custody)
         let assigned = Dictionary(uniqueKeysWithValues: workspace.instances.map { ($0, pool.file(of: $0)!) })
         let (listening, listeningContinuation) = AsyncStream<ServerEndpoint>.makeStream()
-        let launchFleet = fleetLauncher(credentials: assigned, listening: listening)
+        let launchFleet = fleetLauncher(credentials: assigned, custody: custody, listening: listening)
         let supervisor = InstanceSupervisor(launch: launchFleet, board: board, policy: config.health, layout: layout, events: events, logger: logger)
         let flow = TaskFlow(configuration: .init(target: workspace.target, workerCount: config.workerCount, layout: layout, hooks: config.channel.hooks),
                             typer: { instance, text in try await supervisor.type(text, into: instance) },
                             watch: board, events: events, logger: logger)
         let rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: layout, policy: config.health,
-                                        events: events, logger: logger)
+                                        events: events, logger: logger, custody: custody)
         let sync = RemoteSyncService(sync: remote, fetchSeconds: config.remote.fetchSeconds, notify: { await flow.notify($0) },
                                      events: events, logger: logger)
         let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, logger: logger)
@@ -130,6 +133,8 @@ public struct Orchestrator: Sendable {
         services.append(.bestEffort(ProgressReporter(report: currentReport, line: progress, logger: logger), name: "the progress summary", logger: logger))
         services.append(.init(service: supervisor))
         try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
+        // The instances have stopped: what they refreshed last is kept for the next run.
+        keepCredentials(of: await rotator.snapshot, custody: custody)
         withExtendedLifetime(lock) {}
     }
 }

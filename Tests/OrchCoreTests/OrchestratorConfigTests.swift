@@ -70,6 +70,7 @@ import TestSupport
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"url": "http://10.0.0.5"}}"#, "field channel.url: expected http://HOST:PORT"),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"port": 7431, "url": "http://10.0.0.5:7432"}}"#, "field channel.url: names port 7432 but channel.port is 7431"),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"socket": "/x"}}"#, "field channel.socket: unknown field"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "writeBackCredentials": "yes"}"#, "field writeBackCredentials: expected true or false"),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"hooks": "native"}}"#, #"field channel.hooks: expected "command" or "http", found "native""#),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"hooks": "http", "url": "http://host.docker.internal:7431"}}"#,
          #"field channel.hooks: "http" needs the endpoint as an IP address, not host.docker.internal"#),
@@ -94,6 +95,8 @@ import TestSupport
         #expect(ChannelAddress(url: "http://a:b@host:80") == nil)
         #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x"}"#).channel == ChannelSettings())
         #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x"}"#).channel.hooks == .command)
+        #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x"}"#).writeBackCredentials)
+        #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "writeBackCredentials": false}"#).writeBackCredentials == false)
         let http = try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"hooks": "http", "url": "http://10.0.0.5:7431"}}"#)
         #expect(http.channel == ChannelSettings(url: "http://10.0.0.5:7431", hooks: .http))
     }

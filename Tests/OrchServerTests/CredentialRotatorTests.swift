@@ -19,7 +19,7 @@ import TestSupport
         let flow: TaskFlow
         let rotator: CredentialRotator
 
-        init(policy: HealthPolicy = HealthPolicy()) throws {
+        init(policy: HealthPolicy = HealthPolicy(), keepsLogins: Bool = false) throws {
             setup = try TaskFlowUnitTests.Setup()
             let dir = setup.dir
             var files: [CredentialFile] = []
@@ -40,7 +40,39 @@ import TestSupport
             supervisor = InstanceSupervisor(launch: shell.launch, board: board, policy: InstanceSupervisorTests.policy(), layout: nil, events: events, logger: .quiet)
             flow = setup.flow()
             rotator = CredentialRotator(pool: pool, supervisor: supervisor, flow: flow, board: board, layout: setup.layout,
-                                        policy: policy, events: events, logger: .quiet)
+                                        policy: policy, events: events, logger: .quiet,
+                                        custody: keepsLogins ? CredentialCustody(layout: setup.layout) : nil)
+        }
+    }
+
+    /// Issue #15 point 1: a refresh played in worker-1's home during the run, then a rotation: the file it leaves
+    /// holds the refreshed login (written back), and so does that file's next holder.
+    @Test func aRefreshedLoginGoesBackToItsFileAndToItsNextHolder() async throws {
+        let rig = try Rig(keepsLogins: true)
+        let (setup, supervisor, rotator) = (rig.setup, rig.supervisor, rig.rotator)
+        try await withCleanup {
+            _ = try await supervisor.launchInstances()
+            let left = try #require(await rotator.snapshot.file(of: .worker(1)))
+            let refreshed = #"{"claudeAiOauth": {"accessToken": "sk-ant-oat-FRESH", "refreshToken": "r-fresh", "expiresAt": 99}}"#
+            try Data(refreshed.utf8).write(to: URL(fileURLWithPath: setup.layout.home(.worker(1)) + "/.claude/.credentials.json"))
+            let now = Date()
+            await rotator.rateLimited(.worker(1), message: "You've hit your limit · resets 6:46pm (UTC)", transcriptPath: nil, now: now)
+            #expect(await rotator.snapshot.file(of: .worker(1)) != left)
+            let source = try String(contentsOfFile: left.path, encoding: .utf8)
+            #expect(source.contains("r-fresh"), "the refreshed login is written back to \(left.name): \(source)")
+            // A day on the file is free again: the manager, limited, is moved onto it and gets the refreshed login.
+            await rotator.rateLimited(.manager, message: "You've hit your limit · resets 6:46pm (UTC)", transcriptPath: nil,
+                                      now: now.addingTimeInterval(86_400))
+            #expect(await rotator.snapshot.file(of: .manager) == left)
+            let given = try String(contentsOfFile: setup.layout.home(.manager) + "/.claude/.credentials.json", encoding: .utf8)
+            #expect(given.contains("r-fresh"), "\(given)")
+            // A refresh seen after a hook, with no move: kept at once.
+            let later = #"{"claudeAiOauth": {"accessToken": "sk-ant-oat-LATER", "refreshToken": "r-later", "expiresAt": 200}}"#
+            try Data(later.utf8).write(to: URL(fileURLWithPath: setup.layout.home(.manager) + "/.claude/.credentials.json"))
+            await rotator.checkCredentials(of: .manager)
+            #expect(try String(contentsOfFile: left.path, encoding: .utf8).contains("r-later"))
+        } cleanup: {
+            await rig.shell.stop()
         }
     }
 
