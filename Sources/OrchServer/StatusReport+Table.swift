@@ -28,9 +28,9 @@ extension StatusReport {
         }
         if !credentials.isEmpty {
             lines.append("")
-            var rows = [["CREDENTIAL FILE", "IN USE BY", "LIMITED UNTIL", "ROTATIONS"]]
+            var rows = [["CREDENTIAL FILE", "KIND", "IN USE BY", "LIMITED UNTIL", "ROTATIONS"]]
             for credential in credentials {
-                rows.append([credential.file, credential.instance ?? "-", credential.limitedUntil ?? "-", String(credential.rotations)])
+                rows.append([credential.file, credential.kind ?? "-", credential.instance ?? "-", credential.limitedUntil ?? "-", String(credential.rotations)])
             }
             lines += Self.columns(rows)
         }

@@ -9,7 +9,7 @@ import OrchCore
 ///                 "branch": "orch/worker-1", "ahead": 2, "behind": 0, "credential": "1.json",
 ///                 "restarts": 0, "lastHookSecondsAgo": 3.2}],
 ///  "tasks": [{"id": "T-0004", "worker": 1, "text": "Write the usage notes", "state": "delivered"}],
-///  "credentials": [{"file": "1.json", "instance": "worker-1", "limitedUntil": null, "rotations": 0}],
+///  "credentials": [{"file": "1.json", "instance": "worker-1", "limitedUntil": null, "rotations": 0, "kind": "oauthToken"}],
 ///  "remote": {"url": "git@host:team/app.git", "ahead": 0, "behind": 0, "lastPush": "2026-12-02T21:04:05Z", …}}
 /// ```
 ///
@@ -64,6 +64,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var limitedUntil: String?
         /// How often an instance was moved off it.
         public var rotations: Int
+        /// What it holds: `oauth` (a claude.ai login, refreshed as it runs), `oauthToken` (a long-lived
+        /// `CLAUDE_CODE_OAUTH_TOKEN` from `claude setup-token`) or `apiKey`; nil when it cannot be read.
+        public var kind: String?
     }
 
     /// `running`, or `down` when no server answered (then instance states are `unknown`).
@@ -143,7 +146,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     static func rows(of pool: CredentialPool) -> [Credential] {
         pool.files.map { file in
             let entry = pool.entries[file.path]
-            return Credential(file: file.name, instance: entry?.instance, limitedUntil: entry?.limitedUntil.map(format), rotations: entry?.rotations ?? 0)
+            return Credential(file: file.name, instance: entry?.instance, limitedUntil: entry?.limitedUntil.map(format), rotations: entry?.rotations ?? 0,
+                              kind: file.kind.rawValue)
         }
     }
 
@@ -153,7 +157,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         decoder.dateDecodingStrategy = .secondsSince1970
         guard let entries = try? decoder.decode([String: CredentialPool.Entry].self, from: data) else { return [] }
         return entries.sorted { $0.key < $1.key }.map { path, entry in
-            Credential(file: (path as NSString).lastPathComponent, instance: entry.instance, limitedUntil: entry.limitedUntil.map(format), rotations: entry.rotations)
+            Credential(file: (path as NSString).lastPathComponent, instance: entry.instance, limitedUntil: entry.limitedUntil.map(format), rotations: entry.rotations,
+                       kind: (try? CredentialFile.load(path: path))?.kind.rawValue)
         }
     }
 

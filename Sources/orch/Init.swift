@@ -22,6 +22,10 @@ struct Init: ParsableCommand {
     @Option(name: .customLong("claude-configs"), help: "Glob of credential files for the config.")
     var claudeConfigs: String = "~/.config/orch/credentials/*.json"
 
+    @Option(name: .customLong("token-file"), help: ArgumentHelp(
+        "Only write this credential file from a `claude setup-token` token pasted on stdin (never give it as an argument).", valueName: "path"))
+    var tokenFile: String?
+
     static var defaultConfigDirectory: String {
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CONFIG_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
@@ -33,6 +37,15 @@ struct Init: ParsableCommand {
     }
 
     func run() throws {
+        if let tokenFile {
+            if isatty(STDIN_FILENO) == 1 {
+                FileHandle.standardError.write(Data("Paste the token `claude setup-token` printed, then press Enter and Ctrl-D:\n".utf8))
+            }
+            let pasted = String(decoding: FileHandle.standardInput.readDataToEndOfFile().prefix(8192), as: UTF8.self)
+            try LongLivedToken(pasted: pasted).write(to: tokenFile)
+            print("wrote \(tokenFile) (CLAUDE_CODE_OAUTH_TOKEN, mode 0600)")
+            return
+        }
         let repositoryPath = (try? ProjectRepository(path: FileManager.default.currentDirectoryPath))?.workingDirectory
         let initializer = try ProjectInit(
             configDirectory: config, repositoryPath: repositoryPath,

@@ -10,7 +10,7 @@ import TestSupport
 struct StatusSchema: Decodable {
     struct Instance: Decodable { let name: String; let role: String; let state: String; let task: String?; let credential: String?; let restarts: Int }
     struct Task: Decodable { let id: String; let worker: Int; let state: String }
-    struct Credential: Decodable { let file: String; let instance: String?; let limitedUntil: String?; let rotations: Int }
+    struct Credential: Decodable { let file: String; let instance: String?; let limitedUntil: String?; let rotations: Int; let kind: String? }
     let server: String
     let instances: [Instance]
     let tasks: [Task]
@@ -212,11 +212,12 @@ enum EventLogReading {
             #expect(report.instances.allSatisfy { $0.state == "idle" || $0.state == "working" }, "\(report.instances)")
             #expect(report.tasks.count == run.taskCount + 1 && report.tasks.allSatisfy { $0.state == "merged" })
             #expect(report.credentials.map(\.file) == ["0.json", "1.json", "2.json", "3.json"] && report.credentials.allSatisfy { $0.instance != nil })
+            #expect(report.credentials.allSatisfy { $0.kind == "apiKey" }, "each file's kind: \(report.credentials)")
             let inside = try TestSupport.run("docker", ["exec", "\(run.project)-manager", "orch", "status"])
             #expect(inside.status == 0 && inside.stdout.contains("worker-3") && inside.stdout.contains("server running"), "\(inside.stdout)\(inside.stderr)")
             try await run.stop(serve)
             let down = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state")])
-            #expect(down.status == 1 && down.stdout.contains("server is down") && down.stdout.contains("\(run.taskCount + 1) merged"), "\(down.stdout)")
+            #expect(down.status == 1 && down.stdout.contains("server is down") && down.stdout.contains("\(run.taskCount + 1) merged") && down.stdout.contains("KIND") && down.stdout.contains("apiKey"), "\(down.stdout)")
 
             // orch logs: the event log, an instance's events and pane log, and -f following appends.
             let all = try TestSupport.run(orchExecutable, ["logs", "--state", run.dir("state")])
