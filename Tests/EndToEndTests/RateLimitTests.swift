@@ -10,12 +10,13 @@ import TestSupport
     typealias Run = TaskFlowTests.Run
 
     /// Everything orch wrote that a person or another program reads: logs, the event log, run state,
-    /// the compose file, the server's output, git. (Instance homes hold the credentials by design.)
+    /// the compose file, the server's output, git. (Instance homes, and the kept copies of refreshed logins in
+    /// run/credentials/, hold the credentials by design.)
     static func expectNoSecret(in run: Run) throws {
         var written: [String: String] = ["serve output": run.serveOutput]
         let root = run.dir("state")
         for folder in ["logs", "run"] {
-            for name in (try? FileManager.default.subpathsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
+            for name in (try? FileManager.default.subpathsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] where !name.hasPrefix("credentials/") {
                 if let text = try? String(contentsOfFile: "\(root)/\(folder)/\(name)", encoding: .utf8) { written["\(folder)/\(name)"] = text }
             }
         }
@@ -25,6 +26,26 @@ import TestSupport
             for (place, text) in written {
                 #expect(!text.contains(key) && !text.contains(String(key.suffix(20))), "the key of \(file) is in \(place)")
             }
+        }
+    }
+
+    /// Issue #15 point 6: a long-lived token (the manager's), a claude.ai login (worker-1's) and API keys run the demo;
+    /// none of their secrets is in anything orch wrote, and `orch status` names each file's kind.
+    @Test func everyKindOfCredentialRunsTheDemoAndNoSecretIsWrittenAnywhere() async throws {
+        let run = try await Run(everyKind: true)
+        let serve = try run.startServe()
+        try await withCleanup {
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 300)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+            let status = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state")])
+            for (file, kind) in [("0.json", "oauthToken"), ("1.json", "oauth"), ("2.json", "apiKey")] {
+                #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix(file) && $0.contains(kind) }, "\(status.stdout)")
+            }
+            try await run.stop(serve)
+            try Self.expectNoSecret(in: run)
+        } cleanup: {
+            await run.cleanUp(serve)
         }
     }
 

@@ -52,8 +52,10 @@ enum EventLogReading {
         ///   - hooksSwitchedOff: the repository carries project and local settings that switch every hook off.
         ///   - attack: a shell script worker-1 runs (as its agent would) before its first task's work.
         ///   - rules: more rules for the scripted model, played before the demo's.
+        ///   - everyKind: the manager's file holds a long-lived token (`CLAUDE_CODE_OAUTH_TOKEN`) and worker-1's a
+        ///     claude.ai login (`claudeAiOauth`, with a refresh token); the rest API keys.
         init(taskSeconds: Int = 0, spareCredentials: Int = 0, rateLimitSeconds: Int = 900, dashboardPort: Int = 0, extraConfig: String = "",
-             hooksSwitchedOff: Bool = false, attack: String? = nil, rules: [ModelRule] = []) async throws {
+             hooksSwitchedOff: Bool = false, attack: String? = nil, rules: [ModelRule] = [], everyKind: Bool = false) async throws {
             dir = ScratchDirectory()
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
             var files: [String: String] = [:]
@@ -75,6 +77,11 @@ enum EventLogReading {
                 let key = "sk-ant-demo-\(index)-\(UUID().uuidString.prefix(8))-0123456789abcdef"
                 keys["\(index).json"] = key
                 credentials["creds/\(index).json"] = #"{"env": {"ANTHROPIC_API_KEY": "\#(key)"}}"#
+                if everyKind && index == 0 { credentials["creds/0.json"] = #"{"env": {"CLAUDE_CODE_OAUTH_TOKEN": "\#(key)"}}"# }
+                if everyKind && index == 1 {
+                    keys["1.json refresh"] = "rt-\(key)"
+                    credentials["creds/1.json"] = #"{"claudeAiOauth": {"accessToken": "\#(key)", "refreshToken": "rt-\#(key)", "expiresAt": 4102444800000, "scopes": ["user:inference"], "subscriptionType": "max"}}"#
+                }
             }
             self.keys = keys
             try Fixtures.write(credentials, in: dir.path)
