@@ -49,6 +49,39 @@ import TestSupport
         }
     }
 
+    /// Issue #15 point 1 end to end: worker-1 runs on a claude.ai login; mid-run its home's copy is rewritten as the
+    /// client rewrites it on a refresh; then its login hits the limit and it moves to the spare file. The file it
+    /// left, and orch's kept copy (what its next holder gets), hold the refreshed login.
+    @Test func aLoginRefreshedInAHomeGoesBackToItsFileWhenTheInstanceMovesOff() async throws {
+        let run = try await Run(taskSeconds: 2, spareCredentials: 1, everyKind: true)
+        let serve = try run.startServe()
+        try await withCleanup {
+            let working = try await ServeTests.waitUntil(120) {
+                ServeTests.events(run.dir).contains { $0["event"] == "delivered" && $0["instance"] == "worker-1" }
+            }
+            #expect(working)
+            let refreshed = "sk-ant-oat-refreshed-\(UUID().uuidString.prefix(8))"
+            let login = #"{"claudeAiOauth": {"accessToken": "\#(refreshed)", "refreshToken": "rt-\#(refreshed)", "expiresAt": 4102444900000, "scopes": ["user:inference"], "subscriptionType": "max"}}"#
+            try Data(login.utf8).write(to: URL(fileURLWithPath: run.dir("state", "homes", "worker-1", ".claude", ".credentials.json")))
+            let until = Int(Date().timeIntervalSince1970) + 3600
+            for key in [run.keys["1.json"]!, refreshed] { await run.server.limit(key: key, until: until) }
+            let rotated = try await ServeTests.waitUntil(120) { ServeTests.events(run.dir).contains { $0["event"] == "rotated" } }
+            #expect(rotated, "\(run.serveOutput)")
+            let source = try String(contentsOfFile: run.dir("creds", "1.json"), encoding: .utf8)
+            #expect(source.contains("rt-\(refreshed)"), "written back: \(source)")
+            let copies = try FileManager.default.contentsOfDirectory(atPath: run.dir("state", "run", "credentials"))
+            let kept = try copies.map { try String(contentsOfFile: run.dir("state", "run", "credentials", $0), encoding: .utf8) }
+            #expect(copies.count == 1 && copies[0].hasPrefix("1.json-") && kept.first?.contains("rt-\(refreshed)") == true)
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 240)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try await run.stop(serve)
+            try Self.expectNoSecret(in: run)
+            #expect(!run.serveOutput.contains(refreshed))
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+
     @Test func aWorkersKeyAnswering429MovesItToASpareFileWithinTenSecondsAndItsTaskStillMerges() async throws {
         let run = try await Run(taskSeconds: 2, spareCredentials: 1)
         let serve = try run.startServe()
