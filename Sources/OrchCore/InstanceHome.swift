@@ -82,7 +82,9 @@ public struct InstanceHome: Sendable {
             throw OrchError.usage("credential file \(credential.path): cannot read it")
         }
         // orch's hooks are the image's managed settings (InstanceImage.managedSettings), beyond any file here.
-        var settings: [String: Any] = ["skipDangerousModePermissionPrompt": true]
+        // Claude Code would wait out a claude.ai usage limit and carry on by itself; orch moves or pauses the
+        // instance instead, and the two must not race (docs/usage-signals.md).
+        var settings: [String: Any] = ["skipDangerousModePermissionPrompt": true, "autoContinueAtUsageLimit": false]
         var approvedKeys: [String] = []
         let credentialsFile = path + "/" + Self.credentialsFile
         switch credential.kind {

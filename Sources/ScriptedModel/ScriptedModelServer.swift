@@ -37,6 +37,13 @@ public final class ScriptedModelServer: Sendable {
     }
 
     /// Starts a server on a free loopback port.
+    /// Makes every later answer to `key` report this utilisation of its subscription windows, as Anthropic's API does
+    /// (`anthropic-ratelimit-unified-5h-utilization`, `-7d-utilization` as fractions, their resets in Unix seconds).
+    /// Claude Code keeps them only for a subscription login (docs/usage-signals.md).
+    public func report(key: String, fiveHour: Double, sevenDay: Double, resetsAt: Int) async {
+        await limits.setUsage(key, KeyLimits.Usage(fiveHour: fiveHour, sevenDay: sevenDay, resetsAt: resetsAt))
+    }
+
     /// - Parameters:
     ///   - script: what to answer.
     ///   - port: the port, 0 for any free one.
@@ -63,7 +70,9 @@ public final class ScriptedModelServer: Sendable {
                 try? Data(buffer: body).write(to: URL(fileURLWithPath: "\(dump)/\(Date().timeIntervalSince1970)-\(key.suffix(6)).json"))
             }
             await log.record(key: key, step: step, streaming: stream)
-            return try await respond(step, streaming: stream)
+            var response = try await respond(step, streaming: stream)
+            if response.status == .ok, let usage = await limits.usage(key) { usage.add(to: &response.headers) }
+            return response
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -97,9 +106,26 @@ public final class ScriptedModelServer: Sendable {
 }
 
 actor KeyLimits {
+    /// What a key's answers say of its windows.
+    struct Usage {
+        var fiveHour: Double
+        var sevenDay: Double
+        var resetsAt: Int
+
+        func add(to headers: inout HTTPFields) {
+            let fields = [("status", "allowed"), ("representative-claim", fiveHour >= sevenDay ? "five_hour" : "seven_day"),
+                          ("5h-utilization", String(fiveHour)), ("5h-reset", String(resetsAt)), ("5h-status", "allowed"),
+                          ("7d-utilization", String(sevenDay)), ("7d-reset", String(resetsAt)), ("7d-status", "allowed")]
+            for (name, value) in fields { headers[HTTPField.Name("anthropic-ratelimit-unified-\(name)")!] = value }
+        }
+    }
+
     var resets: [String: Int] = [:]
+    var usages: [String: Usage] = [:]
     func set(_ key: String, _ reset: Int) { resets[key] = reset }
     func resetAt(_ key: String) -> Int? { resets[key] }
+    func setUsage(_ key: String, _ usage: Usage) { usages[key] = usage }
+    func usage(_ key: String) -> Usage? { usages[key] }
 }
 
 actor RequestLog {

@@ -124,6 +124,7 @@ import TestSupport
 
         let settings = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home.claudeDirectory + "/settings.json"))) as! [String: Any]
         #expect(settings["skipDangerousModePermissionPrompt"] as? Bool == true)
+        #expect(settings["autoContinueAtUsageLimit"] as? Bool == false, "orch rotates or pauses; the client must not wait by itself")
         #expect(settings["hooks"] == nil, "the hooks are the image's managed settings")
         let managed = try JSONSerialization.jsonObject(with: InstanceImage.managedSettings()) as! [String: Any]
         #expect(managed["allowManagedHooksOnly"] as? Bool == true)

@@ -48,4 +48,19 @@ import TestSupport
             #expect(flaky.status != 0, "the connection ends before the stream does")
         } cleanup: { await server.stop() }
     }
+
+    @Test func aKeysReportedUtilisationRidesOnEveryAnswer() async throws {
+        let server = try await ScriptedModelServer.start(ModelScript(["watched": [.text("one"), .text("two")], "other": [.text("x")]]))
+        try await withCleanup {
+            await server.report(key: "watched", fiveHour: 0.42, sevenDay: 0.17, resetsAt: 1_900_000_000)
+            let watched = try await post(server, key: "watched", body: Self.withTools).stdout.lowercased()
+            for header in ["anthropic-ratelimit-unified-5h-utilization: 0.42", "anthropic-ratelimit-unified-7d-utilization: 0.17",
+                           "anthropic-ratelimit-unified-5h-reset: 1900000000", "anthropic-ratelimit-unified-status: allowed"] {
+                #expect(watched.contains(header), "\(watched.prefix(600))")
+            }
+            await server.report(key: "watched", fiveHour: 0.96, sevenDay: 0.2, resetsAt: 1_900_000_000)
+            #expect(try await post(server, key: "watched", body: Self.withTools).stdout.lowercased().contains("5h-utilization: 0.96"))
+            #expect(!(try await post(server, key: "other", body: Self.withTools).stdout.lowercased().contains("utilization")))
+        } cleanup: { await server.stop() }
+    }
 }
