@@ -7,7 +7,7 @@ import OrchWire
 /// it runs (an exiting client rewrites `.claude.json`).
 public struct InstanceHome: Sendable {
     /// The hook events orch listens to.
-    public static let hookEvents = HookEventName.allCases.map(\.rawValue)
+    public static let hookEvents = HookEventName.allCases.filter(\.isHook).map(\.rawValue)
     /// How long Claude Code lets each of orch's hooks run (`orch hook` gives up just before).
     public static let hookTimeoutSeconds = HookWire.timeoutSeconds
 

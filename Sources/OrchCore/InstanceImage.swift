@@ -46,7 +46,9 @@ public enum InstanceImage {
         let hooks = Dictionary(uniqueKeysWithValues: InstanceHome.hookEvents.map { event in
             (event, [["matcher": "", "hooks": [hook(event, httpEndpoint: httpEndpoint)]]])
         })
-        var settings: [String: Any] = ["allowManagedHooksOnly": true, "hooks": hooks]
+        // The status line's input is how orch learns a session's tokens, cost and windows (docs/usage-signals.md).
+        let statusLine: [String: Any] = ["type": "command", "command": "\(forwarderPath) \(HookEventName.statusLine.rawValue)", "padding": 0]
+        var settings: [String: Any] = ["allowManagedHooksOnly": true, "hooks": hooks, "statusLine": statusLine]
         if let httpEndpoint {
             // No other HTTP hook could run (managed only), and none may carry the token anywhere else.
             settings["allowedHttpHookUrls"] = [httpEndpoint + HookWire.path(event: "*")]

@@ -38,6 +38,8 @@ public actor CredentialRotator: Service {
     let custody: CredentialCustody?
     /// The modification time and size of each home's credentials when last looked at.
     var lastSeenCredentials: [InstanceName: [Double]] = [:]
+    /// Tokens and cost by credential file path, and each file's windows as its holder last reported them.
+    private(set) var usageByFile: [String: InstanceUsage] = [:]
 
     struct Signal {
         var message: String?
@@ -184,6 +186,17 @@ public actor CredentialRotator: Service {
             logger.error("cannot restart \(instance) on \(file.name): \(error)")
             return false
         }
+    }
+
+    /// Counts an instance's usage against the file it holds now.
+    public func noteUsage(_ increase: InstanceUsage, of instance: InstanceName) {
+        guard let file = pool.file(of: instance) else { return }
+        var usage = usageByFile[file.path] ?? InstanceUsage()
+        usage.add(increase)
+        usage.fiveHourPercent = increase.fiveHourPercent ?? usage.fiveHourPercent
+        usage.sevenDayPercent = increase.sevenDayPercent ?? usage.sevenDayPercent
+        usage.resetsAt = increase.resetsAt ?? usage.resetsAt
+        usageByFile[file.path] = usage
     }
 
     /// Looks at the instance's credentials (after its hook events): a refreshed OAuth login is kept at once,

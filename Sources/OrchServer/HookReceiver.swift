@@ -132,7 +132,8 @@ public struct HookReceiver: Sendable {
         var details = event.summary
         // Which way it came (informational: a container could send the header itself).
         if request.headers[Self.transportField] == ChannelSettings.HookTransport.http.rawValue { details["via"] = ChannelSettings.HookTransport.http.rawValue }
-        await events?.append(.hook(name), instance: instance, details, time: event.received)
+        // The status line comes after every message: its figures go to the status, not to the event log.
+        if name.isHook { await events?.append(.hook(name), instance: instance, details, time: event.received) }
         let started = DispatchTime.now().uptimeNanoseconds
         let reply = await handler.handle(event)
         var headers: HTTPFields = [.contentType: "application/json"]

@@ -36,6 +36,10 @@ public struct HookRouter: HookHandler {
     /// - Parameters:
     ///   - event: the event.
     public func handle(_ event: HookEvent) async -> HookReply {
+        if event.name == .statusLine {
+            await noteUsage(event)
+            return .none
+        }
         await board.record(event)
         // After a turn the client may have refreshed an OAuth login in its home: keep it, off the hook's path.
         if let rotator, [.stop, .stopFailure, .sessionEnd].contains(event.name) {
@@ -72,9 +76,17 @@ public struct HookRouter: HookHandler {
                 let (instance, message, transcript, received) = (event.instance, event.string("last_assistant_message"), event.transcriptPath, event.received)
                 Task { await rotator.rateLimited(instance, message: message, transcriptPath: transcript, signalled: received) }
             }
-        case .sessionEnd:
+        case .sessionEnd, .statusLine:
             break
         }
         return .none
+    }
+
+    /// A status-line report: the instance's and its credential file's usage, in the status and the metrics.
+    private func noteUsage(_ event: HookEvent) async {
+        let report = StatusLineReport(event)
+        guard let increase = await board.recordUsage(event.instance, report) else { return }
+        OrchMetrics.recordUsage(increase, of: event.instance)
+        await rotator?.noteUsage(increase, of: event.instance)
     }
 }

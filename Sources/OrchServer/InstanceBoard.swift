@@ -49,6 +49,28 @@ public actor InstanceBoard {
         resumeStartWaitersIfDone()
     }
 
+    /// Takes in a status-line report: what its session used since the last report is added to the instance's usage.
+    /// - Returns: that increase (with the windows as reported), nil for an unknown instance.
+    func recordUsage(_ instance: InstanceName, _ report: StatusLineReport) -> InstanceUsage? {
+        guard var status = statuses[instance] else { return nil }
+        var increase = report.totals
+        // The same session counts on from its last report; a new (or resumed-from-zero) session counts from nothing.
+        if let baseline = status.usageBaseline, baseline.sessionID == report.sessionID,
+           report.totals.inputTokens >= baseline.totals.inputTokens, report.totals.outputTokens >= baseline.totals.outputTokens,
+           report.totals.costUSD >= baseline.totals.costUSD {
+            increase.inputTokens -= baseline.totals.inputTokens
+            increase.outputTokens -= baseline.totals.outputTokens
+            increase.costUSD -= baseline.totals.costUSD
+        }
+        status.usageBaseline = report
+        status.usage.add(increase)
+        status.usage.fiveHourPercent = report.totals.fiveHourPercent ?? status.usage.fiveHourPercent
+        status.usage.sevenDayPercent = report.totals.sevenDayPercent ?? status.usage.sevenDayPercent
+        status.usage.resetsAt = report.totals.resetsAt ?? status.usage.resetsAt
+        statuses[instance] = status
+        return increase
+    }
+
     /// Records that the instances were launched.
     /// - Parameters:
     ///   - adopted: those whose sessions outlived an earlier server.

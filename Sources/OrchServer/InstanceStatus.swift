@@ -36,6 +36,10 @@ public struct InstanceStatus: Sendable, Equatable {
     public var recentFailures: [Date] = []
     /// Why it was last restarted.
     public var lastFailure: String?
+    /// Its sessions' tokens and cost in this run of the server, and its windows as last reported.
+    public var usage = InstanceUsage()
+    /// The last status-line report's session and totals, which the next one's are counted from.
+    var usageBaseline: StatusLineReport?
 
     /// - Parameters:
     ///   - now: when it was started.

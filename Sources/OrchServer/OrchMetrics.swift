@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import OrchCore
 import OrchFlow
 
 import Prometheus
@@ -61,6 +62,16 @@ public enum OrchMetrics {
     /// - Parameters:
     ///   - event: the event's name.
     ///   - nanoseconds: the time.
+    /// `orch_tokens_total{instance,kind}` (kind `input`, cache included, or `output`) and `orch_cost_usd_total{instance}`.
+    static func recordUsage(_ increase: InstanceUsage, of instance: InstanceName) {
+        for (kind, count) in [("input", increase.inputTokens), ("output", increase.outputTokens)] where count > 0 {
+            CoreMetrics.Counter(label: "orch_tokens_total", dimensions: [("instance", "\(instance)"), ("kind", kind)]).increment(by: Int64(count))
+        }
+        if increase.costUSD > 0 {
+            CoreMetrics.FloatingPointCounter(label: "orch_cost_usd_total", dimensions: [("instance", "\(instance)")]).increment(by: increase.costUSD)
+        }
+    }
+
     public static func recordHandling(event: String, nanoseconds: Int64) {
         CoreMetrics.Timer(label: "orch_hook_handling_seconds", dimensions: [("event", event)]).recordNanoseconds(nanoseconds)
     }

@@ -45,7 +45,7 @@ extension Orchestrator {
         let reads = BlockingQueue(label: "orch.status")
         let report: @Sendable () async -> StatusReport? = {
             guard var report = try? await reads.run({ try StatusReport.fromState(layout: layout, target: target, instances: instances) }) else { return nil }
-            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot, remote: await sync.snapshot())
+            report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot, remote: await sync.snapshot(), usage: await rotator.usageByFile)
             OrchMetrics.update(from: report)
             return report
         }

@@ -7,13 +7,13 @@ extension StatusReport {
         lines.append(server == "running" ? "orch: server running; target \(target)" : "orch: the server is down; tasks and branches as git has them (target \(target))")
         if let remote { lines.append("remote: \(remote.summary)") }
         lines.append("")
-        var rows = [["INSTANCE", "ROLE", "STATE", "TASK", "AHEAD/BEHIND", "CREDENTIAL", "RESTARTS", "LAST HOOK"]]
+        var rows = [["INSTANCE", "ROLE", "STATE", "TASK", "AHEAD/BEHIND", "CREDENTIAL", "TOKENS IN/OUT", "COST", "RESTARTS", "LAST HOOK"]]
         for instance in instances {
             rows.append([
                 instance.name, instance.role, instance.state, instance.task ?? "-",
                 instance.ahead.map { "\($0)/\(instance.behind ?? 0)" } ?? "-",
-                instance.credential ?? "-", String(instance.restarts),
-                instance.lastHookSecondsAgo.map { "\(Int($0)) s ago" } ?? "-",
+                instance.credential ?? "-", instance.usage.map(Self.tokens) ?? "-", instance.usage.map(Self.cost) ?? "-",
+                String(instance.restarts), instance.lastHookSecondsAgo.map { "\(Int($0)) s ago" } ?? "-",
             ])
         }
         lines += Self.columns(rows)
@@ -28,14 +28,20 @@ extension StatusReport {
         }
         if !credentials.isEmpty {
             lines.append("")
-            var rows = [["CREDENTIAL FILE", "KIND", "IN USE BY", "LIMITED UNTIL", "ROTATIONS"]]
+            var rows = [["CREDENTIAL FILE", "KIND", "IN USE BY", "LIMITED UNTIL", "ROTATIONS", "5H/7D USED", "TOKENS IN/OUT", "COST"]]
             for credential in credentials {
-                rows.append([credential.file, credential.kind ?? "-", credential.instance ?? "-", credential.limitedUntil ?? "-", String(credential.rotations)])
+                let windows = credential.usage.flatMap { usage in usage.utilisation.map { _ in
+                    "\(usage.fiveHourPercent.map { "\(Int($0.rounded()))%" } ?? "-")/\(usage.sevenDayPercent.map { "\(Int($0.rounded()))%" } ?? "-")" } }
+                rows.append([credential.file, credential.kind ?? "-", credential.instance ?? "-", credential.limitedUntil ?? "-", String(credential.rotations),
+                             windows ?? "-", credential.usage.map(Self.tokens) ?? "-", credential.usage.map(Self.cost) ?? "-"])
             }
             lines += Self.columns(rows)
         }
         return lines.joined(separator: "\n")
     }
+
+    static func tokens(_ usage: InstanceUsage) -> String { "\(usage.inputTokens)/\(usage.outputTokens)" }
+    static func cost(_ usage: InstanceUsage) -> String { String(format: "$%.2f", usage.costUSD) }
 
     /// The report as `orch status --json` prints it.
     public var json: String {

@@ -40,6 +40,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var lastHookSecondsAgo: Double?
         /// Why it is restarting or failed.
         public var detail: String?
+        /// Its sessions' tokens and cost in this run of the server, its windows as last reported; nil with the server down.
+        public var usage: InstanceUsage?
     }
 
     /// One task.
@@ -67,6 +69,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         /// What it holds: `oauth` (a claude.ai login, refreshed as it runs), `oauthToken` (a long-lived
         /// `CLAUDE_CODE_OAUTH_TOKEN` from `claude setup-token`) or `apiKey`; nil when it cannot be read.
         public var kind: String?
+        /// Tokens and cost spent on it in this run of the server, and its windows as its holder last reported them.
+        public var usage: InstanceUsage?
     }
 
     /// `running`, or `down` when no server answered (then instance states are `unknown`).
@@ -115,12 +119,15 @@ public struct StatusReport: Codable, Sendable, Equatable {
     ///   - pool: the credential pool as the server holds it.
     ///   - now: the time.
     ///   - remote: the sync state with the user's remote.
-    public mutating func addLive(statuses: [InstanceName: InstanceStatus], pool: CredentialPool?, remote: RemoteSyncStatus? = nil, now: Date = Date()) {
+    ///   - usage: tokens, cost and windows by credential file path.
+    public mutating func addLive(statuses: [InstanceName: InstanceStatus], pool: CredentialPool?, remote: RemoteSyncStatus? = nil,
+                                 usage: [String: InstanceUsage] = [:], now: Date = Date()) {
         server = "running"
         if let remote { self.remote = remote }
         for index in instances.indices {
             guard let name = InstanceName(instances[index].name), let status = statuses[name] else { continue }
             instances[index].restarts = status.restarts
+            instances[index].usage = status.usage
             instances[index].lastHookSecondsAgo = status.lastEvent == nil ? nil : (now.timeIntervalSince(status.lastActivity) * 10).rounded() / 10
             switch status.health {
             case .starting: instances[index].state = "starting"
@@ -136,7 +143,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
             }
         }
         if let pool {
-            credentials = Self.rows(of: pool)
+            credentials = Self.rows(of: pool).enumerated().map { index, row in
+                var row = row
+                row.usage = usage[pool.files[index].path]
+                return row
+            }
             for index in instances.indices {
                 instances[index].credential = credentials.first { $0.instance == instances[index].name }?.file
             }

@@ -16,6 +16,12 @@ public enum HookEventName: String, CaseIterable, Sendable, Codable {
     case notification = "Notification"
     /// The session ended.
     case sessionEnd = "SessionEnd"
+    /// Not a hook: the status-line command's input (the session's tokens and cost, and for a subscription
+    /// login its windows' utilisation), which orch's status line forwards like an event.
+    case statusLine = "StatusLine"
+
+    /// Whether Claude Code runs it as a hook (the status line is a setting of its own).
+    public var isHook: Bool { self != .statusLine }
 
     /// Whether the instance is busy with a turn after this event.
     public var startsWork: Bool { self == .sessionStart || self == .userPromptSubmit }

@@ -45,7 +45,8 @@ import TestSupport
             let metrics = try await runDetached("curl", ["-sf", "http://127.0.0.1:\(port)/metrics"])
             for name in ["orch_instances{state=\"working\"}", "orch_tasks{state=\"merged\"}", "orch_hook_handling_seconds_bucket",
                          "orch_restarts_total", "orch_rate_limits_total", "orch_rotations_total", "orch_merges_total", "orch_conflicts_total",
-                         "orch_pushes_total{result=\"ok\"}", "orch_fetches_total{result=\"ok\"}"] {
+                         "orch_pushes_total{result=\"ok\"}", "orch_fetches_total{result=\"ok\"}",
+                         "orch_tokens_total{instance=\"worker-1\",kind=\"output\"}", "orch_cost_usd_total{instance=\"worker-1\"}"] {
                 #expect(metrics.stdout.contains(name), "\(name) in /metrics")
             }
             let listening = try await runDetached("ss", ["-ltnH", "sport = :\(port)"])

@@ -8,7 +8,9 @@ import TestSupport
 
 /// `orch status --json`, as a client reads it.
 struct StatusSchema: Decodable {
-    struct Instance: Decodable { let name: String; let role: String; let state: String; let task: String?; let credential: String?; let restarts: Int }
+    struct Usage: Decodable { let inputTokens: Int; let outputTokens: Int; let costUSD: Double }
+    struct Instance: Decodable { let name: String; let role: String; let state: String; let task: String?; let credential: String?; let restarts: Int
+                                 let usage: Usage? }
     struct Task: Decodable { let id: String; let worker: Int; let state: String }
     struct Credential: Decodable { let file: String; let instance: String?; let limitedUntil: String?; let rotations: Int; let kind: String? }
     let server: String
@@ -220,6 +222,9 @@ enum EventLogReading {
             #expect(report.tasks.count == run.taskCount + 1 && report.tasks.allSatisfy { $0.state == "merged" })
             #expect(report.credentials.map(\.file) == ["0.json", "1.json", "2.json", "3.json"] && report.credentials.allSatisfy { $0.instance != nil })
             #expect(report.credentials.allSatisfy { $0.kind == "apiKey" }, "each file's kind: \(report.credentials)")
+            // Each instance's status line reported its session's tokens and cost (issue #15 point 5).
+            #expect(report.instances.allSatisfy { ($0.usage?.inputTokens ?? 0) > 0 && ($0.usage?.outputTokens ?? 0) > 0 && ($0.usage?.costUSD ?? 0) > 0 },
+                    "\(report.instances.map { "\($0.name) \(String(describing: $0.usage))" })")
             let inside = try TestSupport.run("docker", ["exec", "\(run.project)-manager", "orch", "status"])
             #expect(inside.status == 0 && inside.stdout.contains("worker-3") && inside.stdout.contains("server running"), "\(inside.stdout)\(inside.stderr)")
             try await run.stop(serve)

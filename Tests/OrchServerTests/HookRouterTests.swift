@@ -69,4 +69,41 @@ import TestSupport
         }
         #expect(await board.status(.worker(2))?.lastEvent == .notification)
     }
+
+    /// Issue #15 point 5: the status line's input counts an instance's tokens and cost (what its session added since
+    /// the last report; a new session from nothing), keeps its windows, and leaves its state and the event log alone.
+    @Test func theStatusLineCountsTokensAndCostAndKeepsTheWindows() async throws {
+        func report(_ session: String, input: Int, output: Int, cost: Double, fiveHour: Double? = nil) throws -> HookEvent {
+            var fields: [String: Any] = ["session_id": session, "cost": ["total_cost_usd": cost],
+                                         "context_window": ["total_input_tokens": input, "total_output_tokens": output]]
+            if let fiveHour { fields["rate_limits"] = ["five_hour": ["used_percentage": fiveHour, "resets_at": 1_900_000_000],
+                                                       "seven_day": ["used_percentage": 12, "resets_at": 1_900_100_000]] }
+            return try event(.statusLine, .worker(1), fields)
+        }
+        _ = await router.handle(try event(.sessionStart, .worker(1), ["session_id": "s1", "source": "startup"]))
+        #expect(await router.handle(try report("s1", input: 1000, output: 50, cost: 0.10)) == .none)
+        #expect(await router.handle(try report("s1", input: 1500, output: 80, cost: 0.15, fiveHour: 42)) == .none)
+        var usage = try #require(await board.status(.worker(1))?.usage)
+        #expect(usage.inputTokens == 1500 && usage.outputTokens == 80 && abs(usage.costUSD - 0.15) < 1e-9)
+        #expect(usage.fiveHourPercent == 42 && usage.sevenDayPercent == 12 && usage.resetsAt == 1_900_100_000 && usage.utilisation == 42)
+        // A new session (a restart, a rotation) counts from nothing; the windows stay as last reported.
+        _ = await router.handle(try report("s2", input: 200, output: 10, cost: 0.02))
+        usage = try #require(await board.status(.worker(1))?.usage)
+        #expect(usage.inputTokens == 1700 && usage.outputTokens == 90 && abs(usage.costUSD - 0.17) < 1e-9 && usage.fiveHourPercent == 42)
+        // Nonsense (negative, huge, of another type) counts as nothing; the status line is not an event of the turn.
+        _ = await router.handle(try event(.statusLine, .worker(1), ["session_id": "s2", "cost": ["total_cost_usd": -5],
+                                                                     "context_window": ["total_input_tokens": "lots", "total_output_tokens": 1e300],
+                                                                     "rate_limits": ["five_hour": ["used_percentage": 1e9]]]))
+        usage = try #require(await board.status(.worker(1))?.usage)
+        #expect(usage.inputTokens == 1700 && usage.outputTokens == 90 && usage.fiveHourPercent == 100)
+        let state = await board.status(.worker(1))
+        #expect(state?.working == true && state?.lastEvent == .sessionStart)
+        var report = StatusReport(server: "running", target: "main", instances: [], tasks: [], credentials: [])
+        report.instances = [.init(name: "worker-1", role: "worker", state: "idle", task: nil, branch: "orch/worker-1", ahead: nil, behind: nil,
+                                  credential: nil, restarts: 0, lastHookSecondsAgo: nil, detail: nil)]
+        report.addLive(statuses: await board.snapshot(), pool: nil)
+        #expect(report.table.contains("1700/90") && report.table.contains("$0.17"), "\(report.table)")
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains(#""inputTokens":1700"#) && json.contains(#""fiveHourPercent":100"#), "\(json)")
+    }
 }
