@@ -109,17 +109,24 @@ public struct CredentialPool: Sendable, Equatable {
     ///   - instance: the instance.
     ///   - now: the time limits are compared with.
     /// - Returns: its new file, or nil when none is free (it keeps its file).
-    public mutating func rotate(_ instance: InstanceName, now: Date) -> CredentialFile? {
+    ///   - use: what is known of each file's window use (by path; unknown counts as none): the least used free file is taken.
+    public mutating func rotate(_ instance: InstanceName, now: Date, use: [String: Double] = [:]) -> CredentialFile? {
         liftExpired(now: now)
         let current = file(of: instance)
         if let current, entries[current.path]?.limitedUntil == nil { return current }
-        guard let next = files.first(where: { entries[$0.path]?.instance == nil && entries[$0.path]?.limitedUntil == nil }) else { return nil }
+        let free = files.filter { entries[$0.path]?.instance == nil && entries[$0.path]?.limitedUntil == nil }
+        guard let next = free.min(by: { use[$0.path] ?? 0 < use[$1.path] ?? 0 }) else { return nil }
         if let current {
             entries[current.path]?.instance = nil
             entries[current.path]?.rotations += 1
         }
         entries[next.path]?.instance = instance.description
         return next
+    }
+
+    /// Whether a file is free and not limited (limits that ran out count as lifted).
+    public func hasFreeFile(now: Date) -> Bool {
+        files.contains { entries[$0.path]?.instance == nil && (entries[$0.path]?.limitedUntil.map { $0 <= now } ?? true) }
     }
 
     /// When the first limit runs out.

@@ -40,6 +40,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let rateLimited = EventKind(rawValue: "rate-limited")
     /// An instance moved to another credential file.
     public static let rotated = EventKind(rawValue: "rotated")
+    /// A credential file's window passed `health.rotateAtPercent` (file, percent, until): its holder moves at its next Stop.
+    public static let nearLimit = EventKind(rawValue: "near-limit")
     /// An instance waits for a limit to reset.
     public static let paused = EventKind(rawValue: "paused")
     /// A paused instance runs again.

@@ -2,7 +2,7 @@
 /// `health` object of `orchestrator.json`.
 ///
 /// ```json
-/// "health": {"checkSeconds": 2, "silenceSeconds": 1800, "maxRestarts": 5, "windowSeconds": 600, "backoffSeconds": 2, "maxBackoffSeconds": 60, "rateLimitSeconds": 900, "rateLimitSignalSeconds": 60}
+/// "health": {"checkSeconds": 2, "silenceSeconds": 1800, "maxRestarts": 5, "windowSeconds": 600, "backoffSeconds": 2, "maxBackoffSeconds": 60, "rateLimitSeconds": 900, "rateLimitSignalSeconds": 60, "rotateAtPercent": 95}
 /// ```
 public struct HealthPolicy: Equatable, Sendable {
     /// How often tmux sessions and panes are checked.
@@ -22,13 +22,16 @@ public struct HealthPolicy: Equatable, Sendable {
     /// One instance's rate-limit signals are acted on at most once in this long; a later one waits
     /// for the window to pass (a container that fakes them cannot walk the pool faster).
     public var rateLimitSignalSeconds: Double = 60
+    /// A subscription window used this much (percent, either window, as its holder's status line reports it)
+    /// moves the instance to a free file at its next Stop between tasks, before the limit stops it mid-task.
+    public var rotateAtPercent: Double = 95
 
     /// The defaults.
     public init() {}
 
     /// The fields of the `health` object, for validation.
     static let fields = ["checkSeconds", "silenceSeconds", "maxRestarts", "windowSeconds", "backoffSeconds", "maxBackoffSeconds", "rateLimitSeconds",
-                          "rateLimitSignalSeconds"]
+                          "rateLimitSignalSeconds", "rotateAtPercent"]
 
     /// The wait before the restart that follows `failures` failures in the window (1 = the first).
     /// - Parameters:

@@ -100,6 +100,9 @@ extension HealthPolicy: Decodable {
             case "maxBackoffSeconds": maxBackoffSeconds = number
             case "rateLimitSeconds": rateLimitSeconds = number
             case "rateLimitSignalSeconds": rateLimitSignalSeconds = number
+            case "rotateAtPercent":
+                guard number <= 100 else { throw object.fail(key, "expected a percentage above 0 and at most 100, found \(number.formatted())") }
+                rotateAtPercent = number
             default:
                 guard let count = Int(exactly: number), (1...1000).contains(count) else {
                     throw object.fail(key, "expected a whole number from 1 to 1000, found \(number.formatted())")

@@ -121,6 +121,13 @@ public actor TaskFlow: Service {
         engine.becameIdle(instance)
     }
 
+    /// Whether the instance is between tasks: the manager always; a worker when no task handed to it is still undone.
+    public func isBetweenTasks(_ instance: InstanceName) async -> Bool {
+        guard case .worker(let worker) = instance else { return true }
+        guard let ledger = try? engine.workspace.ledger() else { return false }
+        return ledger.current(of: worker).map { $0.state != .delivered } ?? true
+    }
+
     /// One look at the target and the idle instances (``run()`` does this every `pollSeconds`).
     public func poll(now: Date) async {
         let sighting = await watch?.sighting() ?? .everyoneUp

@@ -21,7 +21,7 @@ import ServiceLifecycle
 /// await rotator.rateLimited(.worker(2), message: event.string("last_assistant_message"), transcriptPath: event.transcriptPath)
 /// ```
 public actor CredentialRotator: Service {
-    private(set) var pool: CredentialPool
+    var pool: CredentialPool
     let supervisor: InstanceSupervisor
     let flow: TaskFlow?
     let board: InstanceBoard
@@ -39,7 +39,9 @@ public actor CredentialRotator: Service {
     /// The modification time and size of each home's credentials when last looked at.
     var lastSeenCredentials: [InstanceName: [Double]] = [:]
     /// Tokens and cost by credential file path, and each file's windows as its holder last reported them.
-    private(set) var usageByFile: [String: InstanceUsage] = [:]
+    var usageByFile: [String: InstanceUsage] = [:]
+    /// Instances whose file passed `health.rotateAtPercent`: they move at their next Stop between tasks.
+    var movingBeforeLimit: Set<InstanceName> = []
 
     struct Signal {
         var message: String?
@@ -173,7 +175,7 @@ public actor CredentialRotator: Service {
     /// - Parameters:
     ///   - leaving: the file it had: what its home holds of it is kept first, if fresher (it may have refreshed it).
     /// - Returns: whether the instance runs on `file` now.
-    private func restart(_ instance: InstanceName, on file: CredentialFile, leaving: CredentialFile?, prompt: String) async -> Bool {
+    func restart(_ instance: InstanceName, on file: CredentialFile, leaving: CredentialFile?, prompt: String) async -> Bool {
         let home = InstanceHome(instance: instance, layout: layout)
         let (custody, logger) = (custody, logger)
         do {
@@ -188,8 +190,8 @@ public actor CredentialRotator: Service {
         }
     }
 
-    /// Counts an instance's usage against the file it holds now.
-    public func noteUsage(_ increase: InstanceUsage, of instance: InstanceName) {
+    /// Counts an instance's usage against the file it holds now, and its windows against ``HealthPolicy/rotateAtPercent``.
+    public func noteUsage(_ increase: InstanceUsage, of instance: InstanceName) async {
         guard let file = pool.file(of: instance) else { return }
         var usage = usageByFile[file.path] ?? InstanceUsage()
         usage.add(increase)
@@ -197,6 +199,7 @@ public actor CredentialRotator: Service {
         usage.sevenDayPercent = increase.sevenDayPercent ?? usage.sevenDayPercent
         usage.resetsAt = increase.resetsAt ?? usage.resetsAt
         usageByFile[file.path] = usage
+        await noteWindows(increase, of: instance)
     }
 
     /// Looks at the instance's credentials (after its hook events): a refreshed OAuth login is kept at once,
@@ -221,7 +224,7 @@ public actor CredentialRotator: Service {
         }
     }
 
-    private func save() {
+    func save() {
         do {
             try pool.save()
         } catch {

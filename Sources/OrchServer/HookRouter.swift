@@ -57,6 +57,13 @@ public struct HookRouter: HookHandler {
             }
         case .stop:
             guard let flow else { break }
+            // Its file is near its limit: it moves now, between tasks, rather than hit the wall in the middle of one.
+            if let rotator, await rotator.wantsMoveBeforeLimit(event.instance), await flow.isBetweenTasks(event.instance) {
+                await flow.becameIdle(event.instance)
+                let instance = event.instance
+                Task { await rotator.moveBeforeLimit(instance) }
+                return .none
+            }
             let reply: HookReply
             switch event.instance {
             case .manager: reply = await flow.managerStopped(continuing: event.stopHookActive)

@@ -82,6 +82,52 @@ import TestSupport
         }
     }
 
+    /// Issue #15 point 4 end to end: worker-1's claude.ai login reports its 5-hour window climbing past 95% (the
+    /// scripted model's headers, the client's status line); at its next Stop between tasks it moves to the spare file:
+    /// no StopFailure, no limit hit, no task handed over twice, every task merged once.
+    @Test func aLoginNearItsLimitMovesAtAStopBetweenTasksBeforeHittingIt() async throws {
+        let run = try await Run(taskSeconds: 2, spareCredentials: 1, everyKind: true)
+        let serve = try run.startServe()
+        try await withCleanup {
+            let working = try await ServeTests.waitUntil(120) {
+                ServeTests.events(run.dir).contains { $0["event"] == "delivered" && $0["instance"] == "worker-1" }
+            }
+            #expect(working)
+            let key = run.keys["1.json"]!
+            let reset = Int(Date().timeIntervalSince1970) + 3 * 3600
+            await run.server.report(key: key, fiveHour: 0.6, sevenDay: 0.2, resetsAt: reset)
+            try await Task.sleep(for: .seconds(1))
+            await run.server.report(key: key, fiveHour: 0.96, sevenDay: 0.3, resetsAt: reset)
+            let moved = try await ServeTests.waitUntil(120) {
+                ServeTests.events(run.dir).contains { $0["event"] == "rotated" && $0["reason"] == "before-limit" }
+            }
+            #expect(moved, "\(ServeTests.events(run.dir).filter { ["near-limit", "rotated", "rate-limited"].contains($0["event"]) })\n\(run.serveOutput)")
+            let finished = try await run.waitUntilMerged(atLeast: run.taskCount, seconds: 240)
+            #expect(finished, "\(String(describing: run.ledger()?.tasks.map { "\($0.id) \($0.state)" }))\n\(run.serveOutput)")
+            try run.expectEveryTaskMergedOnce()
+            let events = ServeTests.events(run.dir)
+            let near = try #require(events.first { $0["event"] == "near-limit" })
+            #expect(near["instance"] == "worker-1" && near["file"] == "1.json" && Int(near["percent"] ?? "") ?? 0 >= 95, "\(near)")
+            let move = try #require(events.first { $0["event"] == "rotated" })
+            #expect(move["from"] == "1.json" && move["to"] == "4.json" && move["reason"] == "before-limit", "\(move)")
+            #expect(!events.contains { $0["event"] == "StopFailure" || $0["event"] == "rate-limited" }, "the limit was never hit")
+            let delivered = events.filter { $0["event"] == "delivered" }.compactMap { $0["task"] }
+            #expect(delivered.count == Set(delivered).count, "no task handed over twice: \(delivered)")
+            // How long the move took: from the Stop it answered to the session back on the new file.
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let movedAt = try #require(move["time"].flatMap(formatter.date(from:)))
+            let stop = events.last { $0["event"] == "Stop" && $0["instance"] == "worker-1" && ($0["time"].flatMap(formatter.date(from:)) ?? .distantFuture) <= movedAt }
+            let back = events.first { $0["event"] == "SessionStart" && $0["instance"] == "worker-1" && $0["source"] == "resume" }
+            if let from = stop?["time"].flatMap(formatter.date(from:)), let to = back?["time"].flatMap(formatter.date(from:)) {
+                print("before-limit move: Stop to the session on the new file \(String(format: "%.2f", to.timeIntervalSince(from))) s")
+            }
+            try await run.stop(serve)
+        } cleanup: {
+            await run.cleanUp(serve)
+        }
+    }
+
     @Test func aWorkersKeyAnswering429MovesItToASpareFileWithinTenSecondsAndItsTaskStillMerges() async throws {
         let run = try await Run(taskSeconds: 2, spareCredentials: 1)
         let serve = try run.startServe()

@@ -5,7 +5,7 @@ import TestSupport
 
 /// The scripted model's wire behaviour, seen by curl.
 @Suite struct ProtocolTests {
-    func post(_ server: ScriptedModelServer, key: String, body: String, path: String = "/v1/messages", maxTime: Int = 10) async throws -> CommandResult {
+    func post(_ server: ScriptedModelServer, key: String, body: String, path: String = "/v1/messages", maxTime: Int = 30) async throws -> CommandResult {
         try await runDetached("curl", ["-sS", "-N", "--max-time", String(maxTime), "-D", "-", "-H", "x-api-key: \(key)",
                                        "-H", "content-type: application/json", "-d", body, server.baseURL + path])
     }

@@ -5,7 +5,8 @@ import TestSupport
 
 /// The real Claude Code client (from the claude-agent-sdk wheel, fetched by
 /// scripts/fetch-claude) against the scripted model.
-@Suite struct RealClientTests {
+// One client at a time: each takes a core for a second or more to start, and the rest of the suite shares two.
+@Suite(.serialized) struct RealClientTests {
     func claude(_ prompt: String, key: String, server: ScriptedModelServer, in directory: String, home: String) async throws -> CommandResult {
         let binary = try #require(claudeExecutable, "run scripts/fetch-claude (scripts/test does) or set ORCH_CLAUDE")
         return try await runDetached(binary, ["-p", prompt, "--allowedTools", "Bash"], in: directory, environment: gitEnvironment.merging([
