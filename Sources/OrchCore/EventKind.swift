@@ -42,6 +42,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let rotated = EventKind(rawValue: "rotated")
     /// A credential file's window passed `health.rotateAtPercent` (file, percent, until): its holder moves at its next Stop.
     public static let nearLimit = EventKind(rawValue: "near-limit")
+    /// What a worker's sessions used on a task, from its hand-over to the Stop after it was done or failed (task,
+    /// inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens, costUSD).
+    public static let taskUsage = EventKind(rawValue: "task-usage")
     /// An instance waits for a limit to reset.
     public static let paused = EventKind(rawValue: "paused")
     /// A paused instance runs again.

@@ -121,6 +121,11 @@ public actor TaskFlow: Service {
         engine.becameIdle(instance)
     }
 
+    /// The worker's current task (the first of its list neither done, merged nor failed), if any.
+    public func currentTask(of worker: Int) async -> String? {
+        (try? engine.workspace.ledger())?.current(of: worker)?.id.description
+    }
+
     /// Whether the instance is between tasks: the manager always; a worker when no task handed to it is still undone.
     public func isBetweenTasks(_ instance: InstanceName) async -> Bool {
         guard case .worker(let worker) = instance else { return true }

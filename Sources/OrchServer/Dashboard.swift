@@ -96,7 +96,7 @@ public struct Dashboard: Sendable {
     <div id="server">connecting… <span id="updates">0</span> updates</div>
     <div id="remote"></div>
     <h2>Instances</h2>
-    <table id="instances"><thead><tr><th>instance</th><th>role</th><th>state</th><th>task</th><th>ahead/behind</th><th>credential</th><th>restarts</th><th>last hook</th></tr></thead><tbody></tbody></table>
+    <table id="instances"><thead><tr><th>instance</th><th>role</th><th>state</th><th>task</th><th>ahead/behind</th><th>credential</th><th>tokens in/out</th><th>cost</th><th>5h/7d used</th><th>restarts</th><th>last hook</th></tr></thead><tbody></tbody></table>
     <h2>Tasks</h2>
     <div id="board">
       <div class="column" data-state="queued"><h3>queued</h3></div>
@@ -128,7 +128,13 @@ public struct Dashboard: Sendable {
         cell(row, i.state).className = 'state-' + i.state.split(' ')[0];
         cell(row, i.task || '–');
         cell(row, i.ahead == null ? '–' : i.ahead + '/' + i.behind);
-        cell(row, i.credential || '–'); cell(row, String(i.restarts));
+        cell(row, i.credential || '–');
+        const u = i.usage;
+        cell(row, u ? u.inputTokens + '/' + u.outputTokens : '–');
+        cell(row, u ? '$' + u.costUSD.toFixed(2) : '–').className = 'cost';
+        cell(row, u && (u.fiveHourPercent != null || u.sevenDayPercent != null)
+          ? (u.fiveHourPercent == null ? '–' : Math.round(u.fiveHourPercent) + '%') + '/' + (u.sevenDayPercent == null ? '–' : Math.round(u.sevenDayPercent) + '%') : '–');
+        cell(row, String(i.restarts));
         cell(row, i.lastHookSecondsAgo == null ? '–' : Math.round(i.lastHookSecondsAgo) + ' s ago');
         body.appendChild(row);
       }

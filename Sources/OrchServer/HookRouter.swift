@@ -16,6 +16,7 @@ public struct HookRouter: HookHandler {
     let logger: Logger
     let flow: TaskFlow?
     let rotator: CredentialRotator?
+    let events: EventLog?
 
     /// - Parameters:
     ///   - board: the live view of the instances.
@@ -23,8 +24,11 @@ public struct HookRouter: HookHandler {
     ///   - flow: the task flow that answers Stop hooks; nil records events only.
     ///   - logger: where problems go.
     ///   - rotator: moves rate-limited instances to another credential file; nil ignores limits.
-    public init(board: InstanceBoard, layout: StateLayout, flow: TaskFlow? = nil, rotator: CredentialRotator? = nil, logger: Logger) {
+    ///   - events: where each finished task's tokens and cost are recorded (`task-usage`); nil records none.
+    public init(board: InstanceBoard, layout: StateLayout, flow: TaskFlow? = nil, rotator: CredentialRotator? = nil, events: EventLog? = nil,
+                logger: Logger) {
         self.board = board
+        self.events = events
         self.flow = flow
         self.rotator = rotator
         self.layout = layout
@@ -67,7 +71,9 @@ public struct HookRouter: HookHandler {
             let reply: HookReply
             switch event.instance {
             case .manager: reply = await flow.managerStopped(continuing: event.stopHookActive)
-            case .worker(let worker): reply = await flow.workerStopped(worker)
+            case .worker(let worker):
+                reply = await flow.workerStopped(worker)
+                await noteTask(of: worker, flow: flow)
             }
             // A blocked stop is not an end: the instance goes on with the reply's instruction.
             if reply != .none { await board.update(event.instance) { $0.working = true } }
@@ -95,5 +101,18 @@ public struct HookRouter: HookHandler {
         guard let increase = await board.recordUsage(event.instance, report) else { return }
         OrchMetrics.recordUsage(increase, of: event.instance)
         await rotator?.noteUsage(increase, of: event.instance)
+    }
+
+    /// When a worker's current task changed at this Stop, what the one before cost goes to the event log: the tokens
+    /// and cost its sessions added between its hand-over and now (the status line lags a message behind at most).
+    private func noteTask(of worker: Int, flow: TaskFlow) async {
+        let instance = InstanceName.worker(worker)
+        let current = await flow.currentTask(of: worker)
+        guard let (finished, spent) = await board.startTask(current, of: instance), let finished else { return }
+        await events?.append(.taskUsage, instance: instance, [
+            "task": finished, "inputTokens": String(spent.inputTokens), "outputTokens": String(spent.outputTokens),
+            "cacheReadTokens": String(spent.cacheReadTokens), "cacheCreationTokens": String(spent.cacheCreationTokens),
+            "costUSD": String(format: "%.4f", spent.costUSD),
+        ])
     }
 }

@@ -49,18 +49,22 @@ public actor InstanceBoard {
         resumeStartWaitersIfDone()
     }
 
-    /// Takes in a status-line report: what its session used since the last report is added to the instance's usage.
+    /// Takes in a status-line report: the cost its session added since the last report, and the last response's
+    /// tokens when that cost moved (a response was billed since), are added to the instance's usage.
     /// - Returns: that increase (with the windows as reported), nil for an unknown instance.
     func recordUsage(_ instance: InstanceName, _ report: StatusLineReport) -> InstanceUsage? {
         guard var status = statuses[instance] else { return nil }
         var increase = report.totals
-        // The same session counts on from its last report; a new (or resumed-from-zero) session counts from nothing.
-        if let baseline = status.usageBaseline, baseline.sessionID == report.sessionID,
-           report.totals.inputTokens >= baseline.totals.inputTokens, report.totals.outputTokens >= baseline.totals.outputTokens,
-           report.totals.costUSD >= baseline.totals.costUSD {
-            increase.inputTokens -= baseline.totals.inputTokens
-            increase.outputTokens -= baseline.totals.outputTokens
+        // The same session counts on from its last report; a new session counts from nothing.
+        if let baseline = status.usageBaseline, baseline.sessionID == report.sessionID, report.totals.costUSD >= baseline.totals.costUSD {
             increase.costUSD -= baseline.totals.costUSD
+        }
+        if increase.costUSD <= 0 {
+            increase.costUSD = 0
+            increase.inputTokens = 0
+            increase.outputTokens = 0
+            increase.cacheReadTokens = 0
+            increase.cacheCreationTokens = 0
         }
         status.usageBaseline = report
         status.usage.add(increase)
@@ -69,6 +73,17 @@ public actor InstanceBoard {
         status.usage.resetsAt = report.totals.resetsAt ?? status.usage.resetsAt
         statuses[instance] = status
         return increase
+    }
+
+    /// Notes the task an instance works on now. When it is another than the one noted before, returns that one (nil
+    /// when there was none) with what the instance's sessions used since it was noted; nil when nothing changed.
+    func startTask(_ task: String?, of instance: InstanceName) -> (String?, InstanceUsage)? {
+        guard var status = statuses[instance], status.currentTask?.task != task else { return nil }
+        let spent = status.currentTask.map { status.usage.since($0.usage) } ?? status.usage
+        let finished = status.currentTask?.task
+        status.currentTask = .init(task: task, usage: status.usage)
+        statuses[instance] = status
+        return (finished, spent)
     }
 
     /// Records that the instances were launched.

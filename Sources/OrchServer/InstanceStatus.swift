@@ -40,6 +40,14 @@ public struct InstanceStatus: Sendable, Equatable {
     public var usage = InstanceUsage()
     /// The last status-line report's session and totals, which the next one's are counted from.
     var usageBaseline: StatusLineReport?
+    /// The task it works on as orch last noted it, and its usage then.
+    var currentTask: TaskStart?
+
+    /// A task and the instance's usage when orch noted it started.
+    struct TaskStart: Sendable, Equatable {
+        var task: String?
+        var usage: InstanceUsage
+    }
 
     /// - Parameters:
     ///   - now: when it was started.

@@ -62,9 +62,11 @@ public enum OrchMetrics {
     /// - Parameters:
     ///   - event: the event's name.
     ///   - nanoseconds: the time.
-    /// `orch_tokens_total{instance,kind}` (kind `input`, cache included, or `output`) and `orch_cost_usd_total{instance}`.
+    /// `orch_tokens_total{instance,kind}` (kind `input`, `output`, `cache_read`, `cache_creation`) and `orch_cost_usd_total{instance}`.
     static func recordUsage(_ increase: InstanceUsage, of instance: InstanceName) {
-        for (kind, count) in [("input", increase.inputTokens), ("output", increase.outputTokens)] where count > 0 {
+        let counts = [("input", increase.inputTokens), ("output", increase.outputTokens), ("cache_read", increase.cacheReadTokens),
+                      ("cache_creation", increase.cacheCreationTokens)]
+        for (kind, count) in counts where count > 0 {
             CoreMetrics.Counter(label: "orch_tokens_total", dimensions: [("instance", "\(instance)"), ("kind", kind)]).increment(by: Int64(count))
         }
         if increase.costUSD > 0 {

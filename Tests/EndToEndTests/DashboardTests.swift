@@ -30,6 +30,8 @@ import TestSupport
                 #expect(page.contains("data-state=\"\(state)\""))
             }
             #expect(page.contains("class=\"card\" data-task=\"T-0001\""), "task cards")
+            #expect(page.contains("<th>tokens in/out</th>") && page.range(of: #"<td class="cost">\$[0-9]+\.[0-9]{2}</td>"#, options: .regularExpression) != nil,
+                    "each instance's tokens and cost")
             let updates = page.range(of: #"<span id="updates">(\d+)</span>"#, options: .regularExpression)
                 .map { Int(page[$0].filter(\.isNumber)) ?? 0 } ?? 0
             #expect(updates >= 2, "live updates seen by the page: \(updates)")

@@ -70,21 +70,26 @@ import TestSupport
         #expect(await board.status(.worker(2))?.lastEvent == .notification)
     }
 
-    /// Issue #15 point 5: the status line's input counts an instance's tokens and cost (what its session added since
-    /// the last report; a new session from nothing), keeps its windows, and leaves its state and the event log alone.
+    /// Issue #15 point 5: the status line's input counts an instance's cost (what its session added since the last
+    /// report; a new session from nothing) and the last response's tokens when that cost moved, keeps its windows,
+    /// and leaves its state and the event log alone.
     @Test func theStatusLineCountsTokensAndCostAndKeepsTheWindows() async throws {
-        func report(_ session: String, input: Int, output: Int, cost: Double, fiveHour: Double? = nil) throws -> HookEvent {
+        func report(_ session: String, input: Int, output: Int, cacheRead: Int = 0, cost: Double, fiveHour: Double? = nil) throws -> HookEvent {
             var fields: [String: Any] = ["session_id": session, "cost": ["total_cost_usd": cost],
-                                         "context_window": ["total_input_tokens": input, "total_output_tokens": output]]
+                                         "context_window": ["total_input_tokens": 99_999, "current_usage": [
+                                            "input_tokens": input, "output_tokens": output, "cache_read_input_tokens": cacheRead,
+                                            "cache_creation_input_tokens": 0]]]
             if let fiveHour { fields["rate_limits"] = ["five_hour": ["used_percentage": fiveHour, "resets_at": 1_900_000_000],
                                                        "seven_day": ["used_percentage": 12, "resets_at": 1_900_100_000]] }
             return try event(.statusLine, .worker(1), fields)
         }
         _ = await router.handle(try event(.sessionStart, .worker(1), ["session_id": "s1", "source": "startup"]))
         #expect(await router.handle(try report("s1", input: 1000, output: 50, cost: 0.10)) == .none)
-        #expect(await router.handle(try report("s1", input: 1500, output: 80, cost: 0.15, fiveHour: 42)) == .none)
+        #expect(await router.handle(try report("s1", input: 500, output: 30, cacheRead: 4000, cost: 0.15, fiveHour: 42)) == .none)
+        // The same response again (the status line redrawn, no new cost): counted once.
+        _ = await router.handle(try report("s1", input: 500, output: 30, cacheRead: 4000, cost: 0.15))
         var usage = try #require(await board.status(.worker(1))?.usage)
-        #expect(usage.inputTokens == 1500 && usage.outputTokens == 80 && abs(usage.costUSD - 0.15) < 1e-9)
+        #expect(usage.inputTokens == 1500 && usage.outputTokens == 80 && usage.cacheReadTokens == 4000 && abs(usage.costUSD - 0.15) < 1e-9)
         #expect(usage.fiveHourPercent == 42 && usage.sevenDayPercent == 12 && usage.resetsAt == 1_900_100_000 && usage.utilisation == 42)
         // A new session (a restart, a rotation) counts from nothing; the windows stay as last reported.
         _ = await router.handle(try report("s2", input: 200, output: 10, cost: 0.02))
@@ -92,7 +97,7 @@ import TestSupport
         #expect(usage.inputTokens == 1700 && usage.outputTokens == 90 && abs(usage.costUSD - 0.17) < 1e-9 && usage.fiveHourPercent == 42)
         // Nonsense (negative, huge, of another type) counts as nothing; the status line is not an event of the turn.
         _ = await router.handle(try event(.statusLine, .worker(1), ["session_id": "s2", "cost": ["total_cost_usd": -5],
-                                                                     "context_window": ["total_input_tokens": "lots", "total_output_tokens": 1e300],
+                                                                     "context_window": ["current_usage": ["input_tokens": "lots", "output_tokens": 1e300]],
                                                                      "rate_limits": ["five_hour": ["used_percentage": 1e9]]]))
         usage = try #require(await board.status(.worker(1))?.usage)
         #expect(usage.inputTokens == 1700 && usage.outputTokens == 90 && usage.fiveHourPercent == 100)
@@ -104,6 +109,31 @@ import TestSupport
         report.addLive(statuses: await board.snapshot(), pool: nil)
         #expect(report.table.contains("1700/90") && report.table.contains("$0.17"), "\(report.table)")
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
-        #expect(json.contains(#""inputTokens":1700"#) && json.contains(#""fiveHourPercent":100"#), "\(json)")
+        #expect(json.contains(#""inputTokens":1700"#) && json.contains(#""cacheReadTokens":4000"#) && json.contains(#""fiveHourPercent":100"#), "\(json)")
+    }
+
+    /// Issue #15 point 5: what a worker's sessions used on a task, from its hand-over to the Stop after it is done,
+    /// goes to the event log once, with the task.
+    @Test func aFinishedTasksTokensAndCostGoToTheEventLog() async throws {
+        let events = try EventLog(file: setup.layout.events)
+        let router = HookRouter(board: board, layout: setup.layout, flow: flow, events: events, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        func report(input: Int, output: Int, cost: Double) throws -> HookEvent {
+            try event(.statusLine, .worker(1), ["session_id": "s", "cost": ["total_cost_usd": cost],
+                                                "context_window": ["current_usage": ["input_tokens": input, "output_tokens": output]]])
+        }
+        let first = try setup.assign(1, "Write the notes")
+        _ = try setup.assign(1, "Write the index")
+        _ = await router.handle(try report(input: 100, output: 10, cost: 0.01))
+        #expect(try #require(TaskFlowUnitTests.reason(await router.handle(try event(.stop, .worker(1))))).contains("Next task \(first)"))
+        _ = await router.handle(try report(input: 900, output: 70, cost: 0.09))
+        try setup.commit(worker: 1, file: "notes.md", contents: "notes\n", trailer: first)
+        _ = await router.handle(try event(.stop, .worker(1)))
+        _ = await router.handle(try event(.stop, .worker(1)))
+        await flow.settle()
+        let logged = try String(contentsOfFile: setup.layout.events, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }.filter { $0["event"] == "task-usage" }
+        #expect(logged.count == 1, "\(logged)")
+        #expect(logged.first?["task"] == first.description && logged.first?["inputTokens"] == "900" && logged.first?["outputTokens"] == "70"
+                && logged.first?["costUSD"] == "0.0800", "\(logged)")
     }
 }
