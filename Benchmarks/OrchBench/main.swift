@@ -165,6 +165,14 @@ if arguments.dropFirst().first == "flow" {
     exit(0)
 }
 
+if arguments.dropFirst().first == "rotation" {
+    // `orch-bench rotation`: issue #15's figures (a move before the limit and at it; needs Docker and the test image).
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    try await benchmarkRotation(work: work, packageRoot: packageRoot)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
 if arguments.dropFirst().first == "serve" {
     // `orch-bench serve [N …]`: issue #3's start-up figures (needs Docker and the test image).
     let counts = arguments.dropFirst(2).compactMap { Int($0) }
