@@ -45,25 +45,42 @@ public struct CredentialCustody: Sendable {
     /// - Returns: whether it was taken.
     /// - Throws: ``OrchError`` when the kept copy cannot be written (the source file failing is only logged by the caller's choice: it is not thrown).
     @discardableResult
-    public func capture(from home: InstanceHome, file: CredentialFile) throws -> Bool {
+    public func capture(from home: InstanceHome, file: CredentialFile, now: Date = Date()) throws -> Bool {
         guard file.kind == .oauth, let held = home.files.read(InstanceHome.credentialsFile, limit: Self.limit),
-              let expiry = Self.expiry(of: held) else { return false }
+              let login = Self.login(in: held), let expiry = Self.expiry(of: held),
+              // A refresh gives hours; a login claiming to last longer than this is not one, and would outlast any later fix.
+              expiry <= now.addingTimeInterval(Self.longestLogin).timeIntervalSince1970 * 1000 else { return false }
         let current = freshest(file).flatMap(Self.expiry(of:)) ?? 0
         guard expiry > current else { return false }
+        // Only the login is kept and written back: nothing else the container put in its copy.
+        let kept = try JSONSerialization.data(withJSONObject: ["claudeAiOauth": login], options: [.prettyPrinted, .sortedKeys])
         try ConfinedDirectory(root: (directory as NSString).deletingLastPathComponent)
-            .write(held, to: (directory as NSString).lastPathComponent + "/" + copyName(of: file), mode: 0o600)
-        if writeBack { writeToSource(held, file: file) }
+            .write(kept, to: (directory as NSString).lastPathComponent + "/" + copyName(of: file), mode: 0o600)
+        if writeBack { writeToSource(login, file: file) }
         return true
     }
 
-    /// The source file replaced atomically (through a link, its target), keeping its mode; left alone when it cannot be.
-    private func writeToSource(_ data: Data, file: CredentialFile) {
+    /// The longest a refreshed login is believed to last.
+    static let longestLogin: TimeInterval = 7 * 86_400
+
+    /// The source file with its login replaced (its other fields kept), atomically (through a link, its target),
+    /// keeping its mode; left alone when it cannot be.
+    private func writeToSource(_ login: [String: Any], file: CredentialFile) {
         let target = URL(fileURLWithPath: file.path).resolvingSymlinksInPath().path
         guard FileManager.default.isWritableFile(atPath: target),
-              FileManager.default.isWritableFile(atPath: (target as NSString).deletingLastPathComponent) else { return }
+              FileManager.default.isWritableFile(atPath: (target as NSString).deletingLastPathComponent),
+              let source = FileManager.default.contents(atPath: target),
+              var fields = try? JSONSerialization.jsonObject(with: source) as? [String: Any] else { return }
+        fields["claudeAiOauth"] = login
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys]) else { return }
         let mode = (try? FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int).flatMap { $0 } ?? 0o600
         try? ConfinedDirectory(root: (target as NSString).deletingLastPathComponent)
             .write(data, to: (target as NSString).lastPathComponent, mode: mode_t(mode))
+    }
+
+    /// The `claudeAiOauth` object of a credential file.
+    static func login(in data: Data) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["claudeAiOauth"] as? [String: Any]
     }
 
     /// `claudeAiOauth.expiresAt` of an OAuth credential with an access token; nil for anything else.

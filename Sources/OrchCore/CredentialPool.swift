@@ -124,6 +124,19 @@ public struct CredentialPool: Sendable, Equatable {
         return next
     }
 
+    /// Which file each instance held in the last run, as the kept state says (what its home still holds).
+    public static func previousHolders(files: [CredentialFile], stateFile: String) -> [InstanceName: CredentialFile] {
+        guard let data = FileManager.default.contents(atPath: stateFile) else { return [:] }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        guard let kept = try? decoder.decode([String: Entry].self, from: data) else { return [:] }
+        var holders: [InstanceName: CredentialFile] = [:]
+        for file in files {
+            if let name = kept[file.path]?.instance, let instance = InstanceName(name) { holders[instance] = file }
+        }
+        return holders
+    }
+
     /// Whether a file is free and not limited (limits that ran out count as lifted).
     public func hasFreeFile(now: Date) -> Bool {
         files.contains { entries[$0.path]?.instance == nil && (entries[$0.path]?.limitedUntil.map { $0 <= now } ?? true) }

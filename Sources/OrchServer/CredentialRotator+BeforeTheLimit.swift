@@ -9,14 +9,25 @@ import OrchCore
 /// restarted on the new file resuming its conversation, and its next task
 /// handed over as to any idle worker), never mid-task. With no file free it
 /// carries on until the hard limit, where ``CredentialRotator/rateLimited(_:message:transcriptPath:now:signalled:)`` takes over.
+///
+/// The reports come from the container, so they are held to the same bounds as
+/// its rate-limit signals: acted on at most once per `health.rateLimitSignalSeconds`
+/// (a container claiming 100% cannot walk the pool faster), a reset taken as
+/// at most 8 days off, and nothing taken while the instance is being moved or
+/// from before its last start (a late report of the file it just left).
 extension CredentialRotator {
     /// Takes the windows a status-line report gave for the instance's file.
-    func noteWindows(_ usage: InstanceUsage, of instance: InstanceName, now: Date = Date()) async {
-        guard let percent = usage.utilisation, percent >= policy.rotateAtPercent, let file = pool.file(of: instance),
-              !movingBeforeLimit.contains(instance), pool.limitedUntil(of: instance) == nil else { return }
-        let reported = usage.resetsAt.map { Date(timeIntervalSince1970: TimeInterval($0)) }.flatMap { $0 > now ? $0 : nil }
+    /// - Parameters:
+    ///   - received: when the report arrived; one from before the instance's last (re)start is about the file it left.
+    func noteWindows(_ usage: InstanceUsage, of instance: InstanceName, received: Date, now: Date = Date()) async {
+        guard let percent = usage.utilisation, percent >= policy.rotateAtPercent, !busy.contains(instance),
+              !movingBeforeLimit.contains(instance), pool.limitedUntil(of: instance) == nil, let file = pool.file(of: instance) else { return }
+        if let started = await board.status(instance)?.startedAt, received < started { return }
+        if let last = lastActed[instance], now.timeIntervalSince(last) < policy.rateLimitSignalSeconds { return }
+        let reported = usage.reset(ofWindowsAt: policy.rotateAtPercent).map { Date(timeIntervalSince1970: TimeInterval($0)) }.flatMap { $0 > now ? $0 : nil }
         let reset = min(reported ?? now.addingTimeInterval(policy.rateLimitSeconds), now.addingTimeInterval(RateLimitReset.longest))
         guard pool.markLimited(instance, until: reset) else { return }
+        lastActed[instance] = now
         save()
         movingBeforeLimit.insert(instance)
         let until = Self.format(reset)
@@ -24,9 +35,15 @@ extension CredentialRotator {
         await events?.append(.nearLimit, instance: instance, ["file": file.name, "percent": String(Int(percent)), "until": until])
     }
 
-    /// Whether the instance should move at this Stop: its file is near its limit and another is free.
+    /// Whether the instance should move at this Stop: its file is still marked near its limit and another is free.
     public func wantsMoveBeforeLimit(_ instance: InstanceName, now: Date = Date()) -> Bool {
-        movingBeforeLimit.contains(instance) && !busy.contains(instance) && pool.hasFreeFile(now: now)
+        guard movingBeforeLimit.contains(instance) else { return false }
+        // A hard limit, a pause or the mark running out settled it another way.
+        guard pool.limitedUntil(of: instance).map({ $0 > now }) ?? false else {
+            movingBeforeLimit.remove(instance)
+            return false
+        }
+        return !busy.contains(instance) && pool.hasFreeFile(now: now)
     }
 
     /// Moves the instance (whose Stop, between tasks, was allowed) to the least-used free file.
@@ -37,6 +54,7 @@ extension CredentialRotator {
         let before = pool
         guard let next = pool.rotate(instance, now: now, use: usageByFile.compactMapValues(\.utilisation)), next != leaving else { return false }
         movingBeforeLimit.remove(instance)
+        lastActed[instance] = now
         busy.insert(instance)
         defer { busy.remove(instance) }
         save()

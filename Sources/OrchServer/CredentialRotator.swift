@@ -42,6 +42,9 @@ public actor CredentialRotator: Service {
     var usageByFile: [String: InstanceUsage] = [:]
     /// Instances whose file passed `health.rotateAtPercent`: they move at their next Stop between tasks.
     var movingBeforeLimit: Set<InstanceName> = []
+    /// The file each home was last written from (what a login found in it belongs to), which the pool's
+    /// assignment runs ahead of while a move is under way.
+    var heldFiles: [InstanceName: CredentialFile] = [:]
 
     struct Signal {
         var message: String?
@@ -63,6 +66,9 @@ public actor CredentialRotator: Service {
                 policy: HealthPolicy, events: EventLog?, logger: Logger, custody: CredentialCustody? = nil) {
         self.pool = pool
         self.custody = custody
+        for name in pool.entries.values.compactMap(\.instance) {
+            if let instance = InstanceName(name) { heldFiles[instance] = pool.file(of: instance) }
+        }
         self.supervisor = supervisor
         self.flow = flow
         self.board = board
@@ -113,6 +119,7 @@ public actor CredentialRotator: Service {
         if marked { OrchMetrics.rateLimits.increment() }
         busy.insert(instance)
         defer { busy.remove(instance) }
+        movingBeforeLimit.remove(instance)
         save()
         let until = Self.format(reset)
         logger.warning("\(instance) hit the rate limit of \(limited?.name ?? "its credential file") (resets \(until))")
@@ -183,6 +190,7 @@ public actor CredentialRotator: Service {
                 if let custody, let leaving { Self.keep(from: home, file: leaving, custody: custody, logger: logger) }
                 try home.switchCredential(to: file, custody: custody)
             }
+            heldFiles[instance] = file
             return true
         } catch {
             logger.error("cannot restart \(instance) on \(file.name): \(error)")
@@ -191,21 +199,20 @@ public actor CredentialRotator: Service {
     }
 
     /// Counts an instance's usage against the file it holds now, and its windows against ``HealthPolicy/rotateAtPercent``.
-    public func noteUsage(_ increase: InstanceUsage, of instance: InstanceName) async {
-        guard let file = pool.file(of: instance) else { return }
+    public func noteUsage(_ increase: InstanceUsage, of instance: InstanceName, received: Date = Date()) async {
+        guard !busy.contains(instance), let file = pool.file(of: instance) else { return }
         var usage = usageByFile[file.path] ?? InstanceUsage()
         usage.add(increase)
-        usage.fiveHourPercent = increase.fiveHourPercent ?? usage.fiveHourPercent
-        usage.sevenDayPercent = increase.sevenDayPercent ?? usage.sevenDayPercent
-        usage.resetsAt = increase.resetsAt ?? usage.resetsAt
+        usage.takeWindows(of: increase)
         usageByFile[file.path] = usage
-        await noteWindows(increase, of: instance)
+        await noteWindows(increase, of: instance, received: received)
     }
 
     /// Looks at the instance's credentials (after its hook events): a refreshed OAuth login is kept at once,
     /// so its next holder, and its file, get the new refresh token even if this instance never leaves it.
     public func checkCredentials(of instance: InstanceName) {
-        guard let custody, let file = pool.file(of: instance), file.kind == .oauth else { return }
+        // Mid-move the home may hold either file's login: the move keeps it itself.
+        guard let custody, !busy.contains(instance), let file = heldFiles[instance], file.kind == .oauth else { return }
         let home = InstanceHome(instance: instance, layout: layout)
         // Only a changed file is read: a stat, not a read and a parse, on every Stop.
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: home.path + "/" + InstanceHome.credentialsFile),

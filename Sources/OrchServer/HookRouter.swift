@@ -63,9 +63,13 @@ public struct HookRouter: HookHandler {
             guard let flow else { break }
             // Its file is near its limit: it moves now, between tasks, rather than hit the wall in the middle of one.
             if let rotator, await rotator.wantsMoveBeforeLimit(event.instance), await flow.isBetweenTasks(event.instance) {
-                await flow.becameIdle(event.instance)
+                if case .worker(let worker) = event.instance { await noteTask(of: worker, flow: flow) }
                 let instance = event.instance
-                Task { await rotator.moveBeforeLimit(instance) }
+                // Idle once it is on its new file (or the move failed), not before: nothing is typed into a session about to end.
+                Task {
+                    await rotator.moveBeforeLimit(instance)
+                    await flow.becameIdle(instance)
+                }
                 return .none
             }
             let reply: HookReply
@@ -100,7 +104,7 @@ public struct HookRouter: HookHandler {
         let report = StatusLineReport(event)
         guard let increase = await board.recordUsage(event.instance, report) else { return }
         OrchMetrics.recordUsage(increase, of: event.instance)
-        await rotator?.noteUsage(increase, of: event.instance)
+        await rotator?.noteUsage(increase, of: event.instance, received: event.received)
     }
 
     /// When a worker's current task changed at this Stop, what the one before cost goes to the event log: the tokens

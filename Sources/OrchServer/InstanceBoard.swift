@@ -68,9 +68,7 @@ public actor InstanceBoard {
         }
         status.usageBaseline = report
         status.usage.add(increase)
-        status.usage.fiveHourPercent = report.totals.fiveHourPercent ?? status.usage.fiveHourPercent
-        status.usage.sevenDayPercent = report.totals.sevenDayPercent ?? status.usage.sevenDayPercent
-        status.usage.resetsAt = report.totals.resetsAt ?? status.usage.resetsAt
+        status.usage.takeWindows(of: report.totals)
         statuses[instance] = status
         return increase
     }

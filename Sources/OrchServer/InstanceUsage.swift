@@ -23,13 +23,29 @@ public struct InstanceUsage: Sendable, Equatable, Codable {
     public var fiveHourPercent: Double?
     /// The 7-day window, percent used.
     public var sevenDayPercent: Double?
-    /// When the fuller window resets (Unix seconds).
-    public var resetsAt: Int?
+    /// When the 5-hour window resets (Unix seconds).
+    public var fiveHourResetsAt: Int?
+    /// When the 7-day window resets (Unix seconds).
+    public var sevenDayResetsAt: Int?
 
     public init() {}
 
     /// The larger of the two windows' use, percent; nil when unknown.
     public var utilisation: Double? { [fiveHourPercent, sevenDayPercent].compactMap { $0 }.max() }
+
+    /// When the windows used at least `percent` reset (the latest of them); nil when none is, or its reset is unknown.
+    public func reset(ofWindowsAt percent: Double) -> Int? {
+        [(fiveHourPercent, fiveHourResetsAt), (sevenDayPercent, sevenDayResetsAt)]
+            .compactMap { used, reset in (used ?? 0) >= percent ? reset : nil }.max()
+    }
+
+    /// Takes a report's windows where it gives them.
+    mutating func takeWindows(of report: InstanceUsage) {
+        fiveHourPercent = report.fiveHourPercent ?? fiveHourPercent
+        sevenDayPercent = report.sevenDayPercent ?? sevenDayPercent
+        fiveHourResetsAt = report.fiveHourResetsAt ?? fiveHourResetsAt
+        sevenDayResetsAt = report.sevenDayResetsAt ?? sevenDayResetsAt
+    }
 
     /// Adds another's tokens and cost (the windows are not added: the later report's stand).
     mutating func add(_ other: InstanceUsage) {
@@ -61,23 +77,31 @@ struct StatusLineReport: Sendable, Equatable {
     init(_ event: HookEvent) {
         sessionID = event.sessionID
         var totals = InstanceUsage()
-        if case .object(let cost)? = event.fields["cost"] { totals.costUSD = Self.number(cost["total_cost_usd"]) ?? 0 }
+        if case .object(let cost)? = event.fields["cost"] { totals.costUSD = min(Self.number(cost["total_cost_usd"]) ?? 0, Self.largestCost) }
         if case .object(let context)? = event.fields["context_window"], case .object(let last)? = context["current_usage"] {
-            totals.inputTokens = Int(Self.number(last["input_tokens"]) ?? 0)
-            totals.outputTokens = Int(Self.number(last["output_tokens"]) ?? 0)
-            totals.cacheReadTokens = Int(Self.number(last["cache_read_input_tokens"]) ?? 0)
-            totals.cacheCreationTokens = Int(Self.number(last["cache_creation_input_tokens"]) ?? 0)
+            totals.inputTokens = Self.tokens(last["input_tokens"])
+            totals.outputTokens = Self.tokens(last["output_tokens"])
+            totals.cacheReadTokens = Self.tokens(last["cache_read_input_tokens"])
+            totals.cacheCreationTokens = Self.tokens(last["cache_creation_input_tokens"])
         }
         if case .object(let limits)? = event.fields["rate_limits"] {
-            let windows = [("five_hour", \InstanceUsage.fiveHourPercent), ("seven_day", \InstanceUsage.sevenDayPercent)]
-            for (name, path) in windows {
+            let windows = [("five_hour", \InstanceUsage.fiveHourPercent, \InstanceUsage.fiveHourResetsAt),
+                           ("seven_day", \InstanceUsage.sevenDayPercent, \InstanceUsage.sevenDayResetsAt)]
+            for (name, percent, reset) in windows {
                 guard case .object(let window)? = limits[name], let used = Self.number(window["used_percentage"]) else { continue }
-                totals[keyPath: path] = min(max(used, 0), 100)
-                if let reset = Self.number(window["resets_at"]) { totals.resetsAt = max(totals.resetsAt ?? 0, Int(reset)) }
+                totals[keyPath: percent] = min(used, 100)
+                totals[keyPath: reset] = Self.number(window["resets_at"]).map { Int(min($0, 1e12)) }
             }
         }
         self.totals = totals
     }
+
+    /// No response has more tokens than this, nor a session a larger cost: a container that claims more is capped,
+    /// so counts never near Int's range however often it reports.
+    static let largestResponse = 10_000_000
+    static let largestCost = 1_000_000.0
+
+    static func tokens(_ value: JSONValue?) -> Int { Int(min(number(value) ?? 0, Double(largestResponse))) }
 
     /// A finite, non-negative number (a container may send anything).
     static func number(_ value: JSONValue?) -> Double? {

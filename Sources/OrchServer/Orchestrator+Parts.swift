@@ -20,10 +20,9 @@ extension Orchestrator {
         }
     }
 
-    /// Keeps what each instance's home holds of its OAuth file, when fresher than orch's copy.
-    func keepCredentials(of pool: CredentialPool, custody: CredentialCustody) {
-        for instance in workspace.instances {
-            guard let file = pool.file(of: instance) else { continue }
+    /// Keeps what each instance's home holds of the OAuth file it was written from, when fresher than orch's copy.
+    func keepCredentials(held: [InstanceName: CredentialFile], custody: CredentialCustody) {
+        for (instance, file) in held where workspace.instances.contains(instance) {
             CredentialRotator.keep(from: InstanceHome(instance: instance, layout: layout), file: file, custody: custody, logger: logger)
         }
     }

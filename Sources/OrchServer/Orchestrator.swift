@@ -82,11 +82,11 @@ public struct Orchestrator: Sendable {
         let events = try EventLog(file: layout.events)
         let tokens = try InstanceTokens.loadOrCreate(file: layout.tokens, instances: workspace.instances)
         let board = InstanceBoard(instances: workspace.instances)
+        // Before any home is rewritten: what the last run's instances refreshed is kept first, each as the file it held then.
+        let custody = CredentialCustody(layout: layout, writeBack: config.writeBackCredentials)
+        keepCredentials(held: CredentialPool.previousHolders(files: credentials, stateFile: layout.credentialState), custody: custody)
         let pool = try CredentialPool.load(files: credentials, instances: workspace.instances, stateFile: layout.credentialState)
         try pool.save()
-        // Before any home is rewritten: what the last run's instances refreshed is kept first.
-        let custody = CredentialCustody(layout: layout, writeBack: config.writeBackCredentials)
-        keepCredentials(of: pool, custody: custody)
         let assigned = Dictionary(uniqueKeysWithValues: workspace.instances.map { ($0, pool.file(of: $0)!) })
         let (listening, listeningContinuation) = AsyncStream<ServerEndpoint>.makeStream()
         let launchFleet = fleetLauncher(credentials: assigned, custody: custody, listening: listening)
@@ -134,7 +134,7 @@ public struct Orchestrator: Sendable {
         services.append(.init(service: supervisor))
         try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
         // The instances have stopped: what they refreshed last is kept for the next run.
-        keepCredentials(of: await rotator.snapshot, custody: custody)
+        keepCredentials(held: await rotator.heldFiles, custody: custody)
         withExtendedLifetime(lock) {}
     }
 }

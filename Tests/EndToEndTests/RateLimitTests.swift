@@ -61,7 +61,8 @@ import TestSupport
             }
             #expect(working)
             let refreshed = "sk-ant-oat-refreshed-\(UUID().uuidString.prefix(8))"
-            let login = #"{"claudeAiOauth": {"accessToken": "\#(refreshed)", "refreshToken": "rt-\#(refreshed)", "expiresAt": 4102444900000, "scopes": ["user:inference"], "subscriptionType": "max"}}"#
+            let expires = Int(Date().timeIntervalSince1970 * 1000) + 3 * 3_600_000
+            let login = #"{"claudeAiOauth": {"accessToken": "\#(refreshed)", "refreshToken": "rt-\#(refreshed)", "expiresAt": \#(expires), "scopes": ["user:inference"], "subscriptionType": "max"}}"#
             try Data(login.utf8).write(to: URL(fileURLWithPath: run.dir("state", "homes", "worker-1", ".claude", ".credentials.json")))
             let until = Int(Date().timeIntervalSince1970) + 3600
             for key in [run.keys["1.json"]!, refreshed] { await run.server.limit(key: key, until: until) }

@@ -82,7 +82,8 @@ enum EventLogReading {
                 if everyKind && index == 0 { credentials["creds/0.json"] = #"{"env": {"CLAUDE_CODE_OAUTH_TOKEN": "\#(key)"}}"# }
                 if everyKind && index == 1 {
                     keys["1.json refresh"] = "rt-\(key)"
-                    credentials["creds/1.json"] = #"{"claudeAiOauth": {"accessToken": "\#(key)", "refreshToken": "rt-\#(key)", "expiresAt": 4102444800000, "scopes": ["user:inference"], "subscriptionType": "max"}}"#
+                    let expires = Int(Date().timeIntervalSince1970 * 1000) + 3_600_000
+                    credentials["creds/1.json"] = #"{"claudeAiOauth": {"accessToken": "\#(key)", "refreshToken": "rt-\#(key)", "expiresAt": \#(expires), "scopes": ["user:inference"], "subscriptionType": "max"}}"#
                 }
             }
             self.keys = keys

@@ -36,9 +36,13 @@ import TestSupport
     @Test func aRefreshIsKeptGivenToTheNextHolderAndWrittenBack() throws {
         let setup = try Setup()
         let custody = CredentialCustody(layout: setup.layout)
-        try setup.refresh(Self.login("a2", refresh: "r2", expiresAt: 2_000))
+        // The user's file has a field of its own; the container's copy one orch must not carry back.
+        var source = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.file.path))) as! [String: Any]
+        source["mcpOAuth"] = ["server": "kept"]
+        try JSONSerialization.data(withJSONObject: source).write(to: URL(fileURLWithPath: setup.file.path))
+        try setup.refresh(#"{"claudeAiOauth": {"accessToken": "a2", "refreshToken": "r2", "expiresAt": 2000}, "planted": "x"}"#)
         #expect(try custody.capture(from: setup.home, file: setup.file))
-        #expect(setup.source.contains("r2"), "written back to the file: \(setup.source)")
+        #expect(setup.source.contains("r2") && setup.source.contains("kept") && !setup.source.contains("planted"), "written back to the file: \(setup.source)")
         let mode = try FileManager.default.attributesOfItem(atPath: setup.file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the file keeps its mode")
         let kept = try #require(FileManager.default.subpaths(atPath: setup.layout.credentialCopies)?.first)
@@ -67,7 +71,9 @@ import TestSupport
         let custody = CredentialCustody(layout: setup.layout)
         try setup.refresh(Self.login("a2", refresh: "r2", expiresAt: 2_000))
         #expect(try custody.capture(from: setup.home, file: setup.file))
-        for hostile in [Self.login("old", refresh: "old", expiresAt: 1_500), "not json", #"{"claudeAiOauth": {"accessToken": ""}}"#,
+        let century = (Date().timeIntervalSince1970 + 100 * 365 * 86_400) * 1000
+        for hostile in [Self.login("old", refresh: "old", expiresAt: 1_500), Self.login("forever", refresh: "forever", expiresAt: century),
+                        "not json", #"{"claudeAiOauth": {"accessToken": ""}}"#,
                         #"{"env": {"ANTHROPIC_API_KEY": "sk"}}"#, String(repeating: "x", count: 70_000)] {
             try setup.refresh(hostile)
             #expect(try custody.capture(from: setup.home, file: setup.file) == false, "\(hostile.prefix(40))")

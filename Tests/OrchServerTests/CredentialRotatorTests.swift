@@ -76,6 +76,35 @@ import TestSupport
         }
     }
 
+    /// Issue #15 point 4 with a hostile container: window reports of 100% again and again move it once per
+    /// `rateLimitSignalSeconds`, a reset claimed years off is taken as 8 days, and a report from before its restart
+    /// (about the file it left) marks nothing.
+    @Test func windowReportsWalkThePoolNoFasterThanRateLimitSignals() async throws {
+        let rig = try Rig()
+        let (supervisor, rotator, board) = (rig.supervisor, rig.rotator, rig.board)
+        try await withCleanup {
+            _ = try await supervisor.launchInstances()
+            var full = InstanceUsage()
+            full.fiveHourPercent = 100
+            full.fiveHourResetsAt = Int(Date().timeIntervalSince1970) + 10 * 365 * 86_400
+            let first = try #require(await rotator.snapshot.file(of: .worker(1)))
+            await rotator.noteUsage(full, of: .worker(1), received: Date())
+            let marked = try #require(await rotator.snapshot.limitedUntil(of: .worker(1)))
+            #expect(marked < Date().addingTimeInterval(8 * 86_400 + 60), "the claim is capped: \(marked)")
+            #expect(await rotator.wantsMoveBeforeLimit(.worker(1)))
+            #expect(await rotator.moveBeforeLimit(.worker(1)))
+            #expect(await rotator.snapshot.file(of: .worker(1)) != first)
+            // At once again: inside the window, nothing is marked or moved.
+            let started = await board.status(.worker(1))?.startedAt ?? Date()
+            await rotator.noteUsage(full, of: .worker(1), received: started.addingTimeInterval(-1))
+            await rotator.noteUsage(full, of: .worker(1), received: Date())
+            #expect(await rotator.snapshot.limitedUntil(of: .worker(1)) == nil)
+            #expect(await rotator.wantsMoveBeforeLimit(.worker(1)) == false)
+        } cleanup: {
+            await rig.shell.stop()
+        }
+    }
+
     @Test func aLimitedInstanceMovesToAFreeFileWaitsWhenNoneIsFreeAndComesBackAfterTheReset() async throws {
         let rig = try Rig()
         let (setup, shell, board, supervisor, flow, rotator) = (rig.setup, rig.shell, rig.board, rig.supervisor, rig.flow, rig.rotator)

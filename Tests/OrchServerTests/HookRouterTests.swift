@@ -90,7 +90,8 @@ import TestSupport
         _ = await router.handle(try report("s1", input: 500, output: 30, cacheRead: 4000, cost: 0.15))
         var usage = try #require(await board.status(.worker(1))?.usage)
         #expect(usage.inputTokens == 1500 && usage.outputTokens == 80 && usage.cacheReadTokens == 4000 && abs(usage.costUSD - 0.15) < 1e-9)
-        #expect(usage.fiveHourPercent == 42 && usage.sevenDayPercent == 12 && usage.resetsAt == 1_900_100_000 && usage.utilisation == 42)
+        #expect(usage.fiveHourPercent == 42 && usage.sevenDayPercent == 12 && usage.fiveHourResetsAt == 1_900_000_000
+                && usage.sevenDayResetsAt == 1_900_100_000 && usage.utilisation == 42 && usage.reset(ofWindowsAt: 40) == 1_900_000_000)
         // A new session (a restart, a rotation) counts from nothing; the windows stay as last reported.
         _ = await router.handle(try report("s2", input: 200, output: 10, cost: 0.02))
         usage = try #require(await board.status(.worker(1))?.usage)
