@@ -105,6 +105,29 @@ import TestSupport
         }
     }
 
+    /// With every free file past the threshold too, an instance near its limit stays where it is (the hard limit
+    /// takes over when it comes), and no Stop is held for a move that cannot happen.
+    @Test func withNoFreeFileBelowTheThresholdAnInstanceCarriesOn() async throws {
+        let rig = try Rig()
+        let (supervisor, rotator) = (rig.supervisor, rig.rotator)
+        try await withCleanup {
+            _ = try await supervisor.launchInstances()
+            var full = InstanceUsage()
+            full.sevenDayPercent = 97
+            full.sevenDayResetsAt = Int(Date().timeIntervalSince1970) + 86_400
+            // The manager goes first and takes the only free file; the one it leaves is marked.
+            await rotator.noteUsage(full, of: .manager, received: Date())
+            #expect(await rotator.moveBeforeLimit(.manager))
+            let worker = try #require(await rotator.snapshot.file(of: .worker(1)))
+            await rotator.noteUsage(full, of: .worker(1), received: Date())
+            #expect(await rotator.snapshot.limitedUntil(of: .worker(1)) != nil, "its file is marked for later")
+            #expect(await rotator.wantsMoveBeforeLimit(.worker(1)) == false, "no file is free: it carries on")
+            #expect(await rotator.snapshot.file(of: .worker(1)) == worker)
+        } cleanup: {
+            await rig.shell.stop()
+        }
+    }
+
     @Test func aLimitedInstanceMovesToAFreeFileWaitsWhenNoneIsFreeAndComesBackAfterTheReset() async throws {
         let rig = try Rig()
         let (setup, shell, board, supervisor, flow, rotator) = (rig.setup, rig.shell, rig.board, rig.supervisor, rig.flow, rig.rotator)
