@@ -53,6 +53,19 @@ func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5, hook
     serve.waitUntilExit()
     await server.stop()
 
+    let (delays, utilisation) = flowFigures(state: state)
+    print("")
+    print("| figure | value | goal |")
+    print("|---|---:|---|")
+    print(String(format: "| demo run (hooks: %@): tasks merged / wall time | %d / %.0f s | |", hooks, merged, wall))
+    print(String(format: "| Stop to the next task's first command, p50 (s) | %.2f | |", percentile(delays, 0.5)))
+    print(String(format: "| Stop to the next task's first command, max (s) | %.2f | under 1 |", delays.max() ?? .nan))
+    print("| worker utilisation (time on tasks / first start to last end), \(taskSeconds) s of work a task | \(utilisation.joined(separator: ", ")) | at least 90% |")
+}
+
+/// From a run's event log and the task starts its workers wrote: each delay from a Stop to the next task's first
+/// command, and each worker's utilisation.
+func flowFigures(state: String) -> (delays: [Double], utilisation: [String]) {
     // The event log: each worker's Stop hook times.
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -81,11 +94,5 @@ func benchmarkFlow(work: String, packageRoot: String, taskSeconds: Int = 5, hook
         if let first = starts.first, let last = starts.last, let end = workerStops.first(where: { $0 > last }) { span = end - first }
         utilisation.append(String(format: "%@ %.1f%%", name, span > 0 ? busy / span * 100 : .nan))
     }
-    print("")
-    print("| figure | value | goal |")
-    print("|---|---:|---|")
-    print(String(format: "| demo run (hooks: %@): tasks merged / wall time | %d / %.0f s | |", hooks, merged, wall))
-    print(String(format: "| Stop to the next task's first command, p50 (s) | %.2f | |", percentile(delays, 0.5)))
-    print(String(format: "| Stop to the next task's first command, max (s) | %.2f | under 1 |", delays.max() ?? .nan))
-    print("| worker utilisation (time on tasks / first start to last end), \(taskSeconds) s of work a task | \(utilisation.joined(separator: ", ")) | at least 90% |")
+    return (delays, utilisation)
 }

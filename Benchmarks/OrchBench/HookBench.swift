@@ -32,62 +32,19 @@ func benchmarkHooks(work: String, roundTrips: Int = 300) async throws {
                                                   events: events, mirror: mirror, logger: logger))
     let endpoint = ChannelAddress(host: "127.0.0.1", port: port)
 
-    // Round trips, the two modes side by side on one server: (a) a process per event, as Claude Code runs a command
-    // hook (orch-hook, the default; orch hook, what (a) was before it), and (b) Claude Code's own HTTP hooks, one
-    // POST per event from a process that is already running (here this one; a new connection each time, as Claude
-    // Code makes after a few idle seconds). Every tenth round the target moves (a new task for another worker),
-    // so the next Stop of each worker merges it in.
-    let stop = #"{"session_id": "bench", "hook_event_name": "Stop", "stop_hook_active": false, "transcript_path": "/tmp/x", "cwd": "/tmp"}"#
-    let forwarder = URL(fileURLWithPath: orchBinary).deletingLastPathComponent().appendingPathComponent("orch-hook").path
-    var modes: [HookMode] = []
-    // ORCH_BENCH_PAUSE_MS: a pause between Stops (instances stop seconds apart; back to back, each Stop's
-    // recorded marks are still being written when the next one comes).
-    let pause = Int(ProcessInfo.processInfo.environment["ORCH_BENCH_PAUSE_MS"] ?? "") ?? 0
-    for (name, process) in [("(a) `orch-hook Stop`, process start to reply", Optional(forwarder)),
-                            ("(a) before: `orch hook Stop`, process start to reply", Optional(orchBinary)),
-                            ("(b) HTTP hook: one POST from a running client", nil)] {
-        var trips: [Double] = []
-        for index in 0..<roundTrips {
-            if index % 10 == 0 {
-                _ = try TaskAssignment(worker: 1 + (index / 10) % 3, text: "More work \(index)", branch: "main").commit(to: repository)
-            }
-            let token = tokens.token(for: .worker(1 + index % 3))!
-            let start = DispatchTime.now().uptimeNanoseconds
-            let reply: String
-            if let process {
-                reply = hookProcess(process, event: "Stop", input: stop, environment: ["ORCH_URL": endpoint.url, "ORCH_TOKEN": token])
-            } else if case .reply(_, let body) = await HookClient(endpoint: endpoint, token: token).send(event: "Stop", body: Array(stop.utf8)) {
-                reply = body
-            } else {
-                reply = ""
-            }
-            trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }
-            if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply to \(name): \(reply)") }
-        }
-        modes.append(HookMode(name: name, trips: trips, handled: await timed.take()))
-    }
+    let modes = try await measureModes(endpoint: endpoint, tokens: tokens, repository: repository, timed: timed, roundTrips: roundTrips)
 
     // Throughput: 16 connections at once from this process for 3 s each, a cheap event and a Stop.
     let notification = Array(#"{"session_id": "bench", "hook_event_name": "Notification", "notification_type": "idle_prompt"}"#.utf8)
     let cheap = await throughput(endpoint: endpoint, token: tokens.token(for: .worker(2))!, event: "Notification", body: notification)
     _ = await timed.take()
-    let stops = await throughput(endpoint: endpoint, token: tokens.token(for: .worker(3))!, event: "Stop", body: Array(stop.utf8))
+    let stops = await throughput(endpoint: endpoint, token: tokens.token(for: .worker(3))!, event: "Stop", body: Array(benchStop.utf8))
     server.cancel()
 
     print("")
     print("| figure | value | goal |")
     print("|---|---:|---|")
-    for (index, mode) in modes.enumerated() {
-        print(String(format: "| %@ round trip, p50 (ms) | %.1f | |", mode.name, percentile(mode.trips, 0.50)))
-        print(String(format: "| the same, p99 (ms) | %.1f | %@ |", percentile(mode.trips, 0.99), index == 0 ? "under 5 (the default)" : ""))
-        print(String(format: "| the same for the 70%% of Stops with the target unchanged, p50 / p99 (ms) | %.1f / %.1f | |",
-                     percentile(mode.plainTrips, 0.50), percentile(mode.plainTrips, 0.99)))
-        print(String(format: "| server handling of those Stops (next task; target unchanged), p50 / p99 (ms) | %.2f / %.2f | p99 under 1 |",
-                     percentile(mode.handling, 0.50), percentile(mode.handling, 0.99)))
-        print(String(format: "| server handling of those that first merge the moved target in, p50 / p99 (ms) | %.2f / %.2f | |",
-                     percentile(mode.merging, 0.50), percentile(mode.merging, 0.99)))
-    }
+    printModes(modes)
     print(String(format: "| requests per second, Notification events, 16 connections | %.0f | |", cheap))
     print(String(format: "| requests per second, worker Stop events (each a task handed over), 16 connections | %.0f | |", stops))
 }
@@ -207,5 +164,62 @@ struct HookMode {
         plainTrips = trips.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
         handling = handled.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
         merging = handled.enumerated().filter { $0.offset % 10 < 3 }.map(\.element)
+    }
+}
+
+/// The Stop every round trip sends.
+let benchStop = #"{"session_id": "bench", "hook_event_name": "Stop", "stop_hook_active": false, "transcript_path": "/tmp/x", "cwd": "/tmp"}"#
+
+/// Round trips of each hook mode on one server (see the comment inside), with the server's handling of the same events.
+func measureModes(endpoint: ChannelAddress, tokens: InstanceTokens, repository: Repository, timed: TimedHandler,
+                  roundTrips: Int) async throws -> [HookMode] {
+    // Round trips, the two modes side by side on one server: (a) a process per event, as Claude Code runs a command
+    // hook (orch-hook, the default; orch hook, what (a) was before it), and (b) Claude Code's own HTTP hooks, one
+    // POST per event from a process that is already running (here this one; a new connection each time, as Claude
+    // Code makes after a few idle seconds). Every tenth round the target moves (a new task for another worker),
+    // so the next Stop of each worker merges it in.
+    let stop = benchStop
+    let forwarder = URL(fileURLWithPath: orchBinary).deletingLastPathComponent().appendingPathComponent("orch-hook").path
+    var modes: [HookMode] = []
+    // ORCH_BENCH_PAUSE_MS: a pause between Stops (instances stop seconds apart; back to back, each Stop's
+    // recorded marks are still being written when the next one comes).
+    let pause = Int(ProcessInfo.processInfo.environment["ORCH_BENCH_PAUSE_MS"] ?? "") ?? 0
+    for (name, process) in [("(a) `orch-hook Stop`, process start to reply", Optional(forwarder)),
+                            ("(a) before: `orch hook Stop`, process start to reply", Optional(orchBinary)),
+                            ("(b) HTTP hook: one POST from a running client", nil)] {
+        var trips: [Double] = []
+        for index in 0..<roundTrips {
+            if index % 10 == 0 {
+                _ = try TaskAssignment(worker: 1 + (index / 10) % 3, text: "More work \(index)", branch: "main").commit(to: repository)
+            }
+            let token = tokens.token(for: .worker(1 + index % 3))!
+            let start = DispatchTime.now().uptimeNanoseconds
+            let reply: String
+            if let process {
+                reply = hookProcess(process, event: "Stop", input: stop, environment: ["ORCH_URL": endpoint.url, "ORCH_TOKEN": token])
+            } else if case .reply(_, let body) = await HookClient(endpoint: endpoint, token: token).send(event: "Stop", body: Array(stop.utf8)) {
+                reply = body
+            } else {
+                reply = ""
+            }
+            trips.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }
+            if index == 0 && !reply.contains("\"decision\":\"block\"") { fatalError("unexpected reply to \(name): \(reply)") }
+        }
+        modes.append(HookMode(name: name, trips: trips, handled: await timed.take()))
+    }
+    return modes
+}
+
+func printModes(_ modes: [HookMode]) {
+    for (index, mode) in modes.enumerated() {
+        print(String(format: "| %@ round trip, p50 (ms) | %.1f | |", mode.name, percentile(mode.trips, 0.50)))
+        print(String(format: "| the same, p99 (ms) | %.1f | %@ |", percentile(mode.trips, 0.99), index == 0 ? "under 5 (the default)" : ""))
+        print(String(format: "| the same for the 70%% of Stops with the target unchanged, p50 / p99 (ms) | %.1f / %.1f | |",
+                     percentile(mode.plainTrips, 0.50), percentile(mode.plainTrips, 0.99)))
+        print(String(format: "| server handling of those Stops (next task; target unchanged), p50 / p99 (ms) | %.2f / %.2f | p99 under 1 |",
+                     percentile(mode.handling, 0.50), percentile(mode.handling, 0.99)))
+        print(String(format: "| server handling of those that first merge the moved target in, p50 / p99 (ms) | %.2f / %.2f | |",
+                     percentile(mode.merging, 0.50), percentile(mode.merging, 0.99)))
     }
 }
