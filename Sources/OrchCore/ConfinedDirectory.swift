@@ -81,6 +81,30 @@ public struct ConfinedDirectory: Sendable {
         return Data(bytes.prefix(offset))
     }
 
+    /// Up to `limit` bytes of a regular file from `offset` on, and the file's size; nil when it is missing or not a
+    /// regular file. A file shorter than `offset` (replaced) reads from its start.
+    public func read(_ relative: String, from offset: Int, limit: Int) -> (bytes: Data, size: Int, from: Int)? {
+        guard let (directory, name) = try? openParent(of: relative, creating: false) else { return nil }
+        defer { close(directory) }
+        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(status.st_size)
+        let start = offset <= size ? offset : 0
+        guard lseek(fd, off_t(start), SEEK_SET) == off_t(start) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: min(size - start, limit))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        return (Data(bytes.prefix(filled)), size, start)
+    }
+
     /// Removes a file (or a planted symlink) if it is there.
     public func remove(_ relative: String) {
         guard let (directory, name) = try? openParent(of: relative, creating: false) else { return }

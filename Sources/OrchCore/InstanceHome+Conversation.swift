@@ -86,6 +86,14 @@ extension InstanceHome {
         return files.read(relative, limit: limit, tail: true)
     }
 
+    /// Up to `limit` bytes of a transcript the instance named from `offset` on (see ``transcriptTail(_:limit:)`` for
+    /// which files), with the file's size and where the read began.
+    public func transcriptChunk(_ transcriptPath: String, from offset: Int, limit: Int = 4 << 20) -> (bytes: Data, size: Int, from: Int)? {
+        guard let relative = files.relativePath(of: transcriptPath), relative.hasPrefix(".claude/projects/"),
+              relative.hasSuffix(".jsonl") else { return nil }
+        return files.read(relative, from: offset, limit: limit)
+    }
+
     /// Session ids are UUIDs; anything else is refused before it reaches a shell or a path.
     static func isSessionID(_ text: String) -> Bool {
         (8...64).contains(text.count) && text.allSatisfy { $0.isHexDigit || $0 == "-" }

@@ -17,6 +17,7 @@ public struct HookRouter: HookHandler {
     let flow: TaskFlow?
     let rotator: CredentialRotator?
     let events: EventLog?
+    let transcripts: TranscriptUsage?
 
     /// - Parameters:
     ///   - board: the live view of the instances.
@@ -25,10 +26,12 @@ public struct HookRouter: HookHandler {
     ///   - logger: where problems go.
     ///   - rotator: moves rate-limited instances to another credential file; nil ignores limits.
     ///   - events: where each finished task's tokens and cost are recorded (`task-usage`); nil records none.
+    ///   - transcripts: reads each response's tokens from the transcripts; nil counts none.
     public init(board: InstanceBoard, layout: StateLayout, flow: TaskFlow? = nil, rotator: CredentialRotator? = nil, events: EventLog? = nil,
-                logger: Logger) {
+                transcripts: TranscriptUsage? = nil, logger: Logger) {
         self.board = board
         self.events = events
+        self.transcripts = transcripts
         self.flow = flow
         self.rotator = rotator
         self.layout = layout
@@ -60,6 +63,8 @@ public struct HookRouter: HookHandler {
                 }
             }
         case .stop:
+            // The turn's responses are in its transcript now: counted before the task they belong to is closed.
+            await note(await readTokens(event), of: event.instance)
             guard let flow else { break }
             // Its file is near its limit: it moves now, between tasks, rather than hit the wall in the middle of one.
             if let rotator, await rotator.wantsMoveBeforeLimit(event.instance), await flow.isBetweenTasks(event.instance) {
@@ -99,12 +104,25 @@ public struct HookRouter: HookHandler {
         return .none
     }
 
-    /// A status-line report: the instance's and its credential file's usage, in the status and the metrics.
+    /// A status-line report: the cost and windows it gives, and the tokens of the responses its transcript holds
+    /// since the last read, for the instance and its credential file, in the status and the metrics.
     private func noteUsage(_ event: HookEvent) async {
-        let report = StatusLineReport(event)
-        guard let increase = await board.recordUsage(event.instance, report) else { return }
-        OrchMetrics.recordUsage(increase, of: event.instance)
-        await rotator?.noteUsage(increase, of: event.instance, received: event.received)
+        guard var increase = await board.recordUsage(event.instance, StatusLineReport(event)) else { return }
+        increase.add(await readTokens(event))
+        await note(increase, of: event.instance, received: event.received)
+    }
+
+    private func readTokens(_ event: HookEvent) async -> InstanceUsage {
+        guard let transcripts else { return InstanceUsage() }
+        let tokens = await transcripts.read(event.instance, path: event.transcriptPath)
+        await board.addTokens(tokens, of: event.instance)
+        return tokens
+    }
+
+    private func note(_ increase: InstanceUsage, of instance: InstanceName, received: Date = Date()) async {
+        guard increase != InstanceUsage() else { return }
+        OrchMetrics.recordUsage(increase, of: instance)
+        await rotator?.noteUsage(increase, of: instance, received: received)
     }
 
     /// When a worker's current task changed at this Stop, what the one before cost goes to the event log: the tokens

@@ -49,8 +49,8 @@ public actor InstanceBoard {
         resumeStartWaitersIfDone()
     }
 
-    /// Takes in a status-line report: the cost its session added since the last report, and the last response's
-    /// tokens when that cost moved (a response was billed since), are added to the instance's usage.
+    /// Takes in a status-line report: the cost its session added since the last report is added to the instance's
+    /// usage, and its windows are kept.
     /// - Returns: that increase (with the windows as reported), nil for an unknown instance.
     func recordUsage(_ instance: InstanceName, _ report: StatusLineReport) -> InstanceUsage? {
         guard var status = statuses[instance] else { return nil }
@@ -59,18 +59,16 @@ public actor InstanceBoard {
         if let baseline = status.usageBaseline, baseline.sessionID == report.sessionID, report.totals.costUSD >= baseline.totals.costUSD {
             increase.costUSD -= baseline.totals.costUSD
         }
-        if increase.costUSD <= 0 {
-            increase.costUSD = 0
-            increase.inputTokens = 0
-            increase.outputTokens = 0
-            increase.cacheReadTokens = 0
-            increase.cacheCreationTokens = 0
-        }
         status.usageBaseline = report
         status.usage.add(increase)
         status.usage.takeWindows(of: report.totals)
         statuses[instance] = status
         return increase
+    }
+
+    /// Adds tokens read from the instance's transcript.
+    func addTokens(_ tokens: InstanceUsage, of instance: InstanceName) {
+        statuses[instance]?.usage.add(tokens)
     }
 
     /// Notes the task an instance works on now. When it is another than the one noted before, returns that one (nil

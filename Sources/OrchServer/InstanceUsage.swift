@@ -2,12 +2,10 @@ import Foundation
 import OrchCore
 
 /// Tokens and cost an instance's sessions used, and what its subscription's
-/// windows stand at, from the status line's input (docs/usage-signals.md):
-/// `cost.total_cost_usd` (the session's so far), `context_window.current_usage`
-/// (the last response's tokens) and, for a subscription login,
-/// `rate_limits.five_hour` / `seven_day` (`used_percentage`, `resets_at`).
-/// A response's tokens count when the session's cost moved on since the last
-/// report; two responses within one status-line update (300 ms) count as one.
+/// windows stand at (docs/usage-signals.md): every response's tokens from its
+/// transcript (``TranscriptUsage``); the cost and, for a subscription login,
+/// the windows from the status line's input (`cost.total_cost_usd`, the
+/// session's so far; `rate_limits.five_hour` / `seven_day`).
 public struct InstanceUsage: Sendable, Equatable, Codable {
     /// Input tokens (not cached).
     public var inputTokens = 0
@@ -68,22 +66,17 @@ public struct InstanceUsage: Sendable, Equatable, Codable {
     }
 }
 
-/// One status-line report: its session, that session's cost so far, the last response's tokens and the windows.
+/// One status-line report: its session, that session's cost so far and the windows (its tokens are the last
+/// response's only, and a burst of responses inside one redraw shows one: tokens come from the transcript).
 struct StatusLineReport: Sendable, Equatable {
     let sessionID: String?
-    /// The session's cost so far, the last response's tokens, the windows.
+    /// The session's cost so far and the windows.
     let totals: InstanceUsage
 
     init(_ event: HookEvent) {
         sessionID = event.sessionID
         var totals = InstanceUsage()
         if case .object(let cost)? = event.fields["cost"] { totals.costUSD = min(Self.number(cost["total_cost_usd"]) ?? 0, Self.largestCost) }
-        if case .object(let context)? = event.fields["context_window"], case .object(let last)? = context["current_usage"] {
-            totals.inputTokens = Self.tokens(last["input_tokens"])
-            totals.outputTokens = Self.tokens(last["output_tokens"])
-            totals.cacheReadTokens = Self.tokens(last["cache_read_input_tokens"])
-            totals.cacheCreationTokens = Self.tokens(last["cache_creation_input_tokens"])
-        }
         if case .object(let limits)? = event.fields["rate_limits"] {
             let windows = [("five_hour", \InstanceUsage.fiveHourPercent, \InstanceUsage.fiveHourResetsAt),
                            ("seven_day", \InstanceUsage.sevenDayPercent, \InstanceUsage.sevenDayResetsAt)]
@@ -100,8 +93,6 @@ struct StatusLineReport: Sendable, Equatable {
     /// so counts never near Int's range however often it reports.
     static let largestResponse = 10_000_000
     static let largestCost = 1_000_000.0
-
-    static func tokens(_ value: JSONValue?) -> Int { Int(min(number(value) ?? 0, Double(largestResponse))) }
 
     /// A finite, non-negative number (a container may send anything).
     static func number(_ value: JSONValue?) -> Double? {

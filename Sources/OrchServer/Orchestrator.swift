@@ -98,7 +98,8 @@ public struct Orchestrator: Sendable {
                                         events: events, logger: logger, custody: custody)
         let sync = RemoteSyncService(sync: remote, fetchSeconds: config.remote.fetchSeconds, notify: { await flow.notify($0) },
                                      events: events, logger: logger)
-        let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, events: events, logger: logger)
+        let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, events: events,
+                                transcripts: TranscriptUsage(layout: layout), logger: logger)
         let (currentReport, status) = statusSources(board: board, rotator: rotator, sync: sync)
         let git = GitHTTPBackend(layout: layout)
         try git.installHooks()

@@ -70,57 +70,95 @@ import TestSupport
         #expect(await board.status(.worker(2))?.lastEvent == .notification)
     }
 
-    /// Issue #15 point 5: the status line's input counts an instance's cost (what its session added since the last
-    /// report; a new session from nothing) and the last response's tokens when that cost moved, keeps its windows,
-    /// and leaves its state and the event log alone.
-    @Test func theStatusLineCountsTokensAndCostAndKeepsTheWindows() async throws {
-        func report(_ session: String, input: Int, output: Int, cacheRead: Int = 0, cost: Double, fiveHour: Double? = nil) throws -> HookEvent {
-            var fields: [String: Any] = ["session_id": session, "cost": ["total_cost_usd": cost],
-                                         "context_window": ["total_input_tokens": 99_999, "current_usage": [
-                                            "input_tokens": input, "output_tokens": output, "cache_read_input_tokens": cacheRead,
-                                            "cache_creation_input_tokens": 0]]]
+    /// A transcript of worker-1's and an assistant entry for it (one per content block: the same id twice counts once).
+    func transcript(_ name: String) -> String { setup.layout.home(.worker(1)) + "/.claude/projects/-work/\(name).jsonl" }
+
+    func append(_ id: String, input: Int, output: Int, cacheRead: Int = 0, to path: String) throws {
+        let line = #"{"type": "assistant", "message": {"id": "\#(id)", "usage": {"input_tokens": \#(input), "output_tokens": \#(output), "cache_read_input_tokens": \#(cacheRead), "cache_creation_input_tokens": 0}}}"#
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data((line + "\n").utf8))
+        try handle.close()
+    }
+
+    /// Issue #15 point 5: every response's tokens from the transcript (once per message), the cost from the status
+    /// line (what its session added since the last report; a new session from nothing), its windows kept; its state
+    /// and the event log left alone.
+    @Test func tokensFromTheTranscriptAndCostAndWindowsFromTheStatusLine() async throws {
+        let router = HookRouter(board: board, layout: setup.layout, flow: flow, transcripts: TranscriptUsage(layout: setup.layout),
+                                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        func report(_ session: String, cost: Double, fiveHour: Double? = nil) throws -> HookEvent {
+            var fields: [String: Any] = ["session_id": session, "cost": ["total_cost_usd": cost], "transcript_path": transcript(session)]
             if let fiveHour { fields["rate_limits"] = ["five_hour": ["used_percentage": fiveHour, "resets_at": 1_900_000_000],
                                                        "seven_day": ["used_percentage": 12, "resets_at": 1_900_100_000]] }
             return try event(.statusLine, .worker(1), fields)
         }
         _ = await router.handle(try event(.sessionStart, .worker(1), ["session_id": "s1", "source": "startup"]))
-        #expect(await router.handle(try report("s1", input: 1000, output: 50, cost: 0.10)) == .none)
-        #expect(await router.handle(try report("s1", input: 500, output: 30, cacheRead: 4000, cost: 0.15, fiveHour: 42)) == .none)
-        // The same response again (the status line redrawn, no new cost): counted once.
-        _ = await router.handle(try report("s1", input: 500, output: 30, cacheRead: 4000, cost: 0.15))
+        try append("m1", input: 1000, output: 20, to: transcript("s1"))
+        try append("m1", input: 1000, output: 50, to: transcript("s1"))
+        try append("m2", input: 500, output: 30, cacheRead: 4000, to: transcript("s1"))
+        #expect(await router.handle(try report("s1", cost: 0.10)) == .none)
+        #expect(await router.handle(try report("s1", cost: 0.15, fiveHour: 42)) == .none)
         var usage = try #require(await board.status(.worker(1))?.usage)
-        #expect(usage.inputTokens == 1500 && usage.outputTokens == 80 && usage.cacheReadTokens == 4000 && abs(usage.costUSD - 0.15) < 1e-9)
+        #expect(usage.inputTokens == 1500 && usage.outputTokens == 50 && usage.cacheReadTokens == 4000 && abs(usage.costUSD - 0.15) < 1e-9,
+                "\(usage)")
         #expect(usage.fiveHourPercent == 42 && usage.sevenDayPercent == 12 && usage.fiveHourResetsAt == 1_900_000_000
                 && usage.sevenDayResetsAt == 1_900_100_000 && usage.utilisation == 42 && usage.reset(ofWindowsAt: 40) == 1_900_000_000)
-        // A new session (a restart, a rotation) counts from nothing; the windows stay as last reported.
-        _ = await router.handle(try report("s2", input: 200, output: 10, cost: 0.02))
+        // A new session (a restart, a rotation): its transcript from the start, its cost from nothing.
+        try append("m3", input: 200, output: 10, to: transcript("s2"))
+        _ = await router.handle(try report("s2", cost: 0.02))
         usage = try #require(await board.status(.worker(1))?.usage)
-        #expect(usage.inputTokens == 1700 && usage.outputTokens == 90 && abs(usage.costUSD - 0.17) < 1e-9 && usage.fiveHourPercent == 42)
-        // Nonsense (negative, huge, of another type) counts as nothing; the status line is not an event of the turn.
+        #expect(usage.inputTokens == 1700 && usage.outputTokens == 60 && abs(usage.costUSD - 0.17) < 1e-9 && usage.fiveHourPercent == 42)
+        // Nonsense (negative, huge, of another type, a transcript elsewhere) counts as nothing; not an event of the turn.
         _ = await router.handle(try event(.statusLine, .worker(1), ["session_id": "s2", "cost": ["total_cost_usd": -5],
-                                                                     "context_window": ["current_usage": ["input_tokens": "lots", "output_tokens": 1e300]],
-                                                                     "rate_limits": ["five_hour": ["used_percentage": 1e9]]]))
+                                                                     "transcript_path": "/etc/passwd", "rate_limits": ["five_hour": ["used_percentage": 1e9]]]))
         usage = try #require(await board.status(.worker(1))?.usage)
-        #expect(usage.inputTokens == 1700 && usage.outputTokens == 90 && usage.fiveHourPercent == 100)
+        #expect(usage.inputTokens == 1700 && usage.outputTokens == 60 && usage.fiveHourPercent == 100)
         let state = await board.status(.worker(1))
         #expect(state?.working == true && state?.lastEvent == .sessionStart)
-        var report = StatusReport(server: "running", target: "main", instances: [], tasks: [], credentials: [])
-        report.instances = [.init(name: "worker-1", role: "worker", state: "idle", task: nil, branch: "orch/worker-1", ahead: nil, behind: nil,
+        var status = StatusReport(server: "running", target: "main", instances: [], tasks: [], credentials: [])
+        status.instances = [.init(name: "worker-1", role: "worker", state: "idle", task: nil, branch: "orch/worker-1", ahead: nil, behind: nil,
                                   credential: nil, restarts: 0, lastHookSecondsAgo: nil, detail: nil)]
-        report.addLive(statuses: await board.snapshot(), pool: nil)
-        #expect(report.table.contains("1700/90") && report.table.contains("$0.17"), "\(report.table)")
-        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        status.addLive(statuses: await board.snapshot(), pool: nil)
+        #expect(status.table.contains("1700/60") && status.table.contains("$0.17"), "\(status.table)")
+        let json = String(decoding: try JSONEncoder().encode(status), as: UTF8.self)
         #expect(json.contains(#""inputTokens":1700"#) && json.contains(#""cacheReadTokens":4000"#) && json.contains(#""fiveHourPercent":100"#), "\(json)")
+    }
+
+    /// A transcript is read where the last read stopped, whole lines only; a replaced (shorter) one from its start.
+    @Test func aTranscriptIsReadOnceAndOnlyWholeLines() async throws {
+        let reader = TranscriptUsage(layout: setup.layout)
+        let path = transcript("t")
+        try append("a", input: 10, output: 1, to: path)
+        let partial = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        partial.seekToEndOfFile()
+        partial.write(Data(#"{"type": "assistant", "message": {"id": "b", "usage": {"input_tokens": 7"#.utf8))
+        try partial.close()
+        #expect(await reader.read(.worker(1), path: path).inputTokens == 10)
+        #expect(await reader.read(.worker(1), path: path).inputTokens == 0, "read once; the unfinished line waits")
+        let rest = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        rest.seekToEndOfFile()
+        rest.write(Data(#", "output_tokens": 1}}}"#.utf8 + [0x0A]))
+        try rest.close()
+        #expect(await reader.read(.worker(1), path: path).inputTokens == 7)
+        try FileManager.default.removeItem(atPath: path)
+        try append("c", input: 3, output: 1, to: path)
+        #expect(await reader.read(.worker(1), path: path).inputTokens == 3, "a new, shorter file is read from its start")
+        #expect(await reader.read(.worker(2), path: path).inputTokens == 0, "only an instance's own transcripts")
+        #expect(await reader.read(.worker(1), path: "/dev/zero").inputTokens == 0)
     }
 
     /// Issue #15 point 5: what a worker's sessions used on a task, from its hand-over to the Stop after it is done,
     /// goes to the event log once, with the task.
     @Test func aFinishedTasksTokensAndCostGoToTheEventLog() async throws {
         let events = try EventLog(file: setup.layout.events)
-        let router = HookRouter(board: board, layout: setup.layout, flow: flow, events: events, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let router = HookRouter(board: board, layout: setup.layout, flow: flow, events: events, transcripts: TranscriptUsage(layout: setup.layout),
+                                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         func report(input: Int, output: Int, cost: Double) throws -> HookEvent {
-            try event(.statusLine, .worker(1), ["session_id": "s", "cost": ["total_cost_usd": cost],
-                                                "context_window": ["current_usage": ["input_tokens": input, "output_tokens": output]]])
+            try append("m\(input)", input: input, output: output, to: transcript("s"))
+            return try event(.statusLine, .worker(1), ["session_id": "s", "cost": ["total_cost_usd": cost], "transcript_path": transcript("s")])
         }
         let first = try setup.assign(1, "Write the notes")
         _ = try setup.assign(1, "Write the index")
