@@ -60,30 +60,25 @@ public struct ConfinedDirectory: Sendable {
     /// A regular file's bytes, or nil when it is missing, not a regular file, or over `limit`
     /// (with `tail`, its last `limit` bytes instead).
     public func read(_ relative: String, limit: Int, tail: Bool = false) -> Data? {
-        guard let (directory, name) = try? openParent(of: relative, creating: false) else { return nil }
-        defer { close(directory) }
-        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(status.st_size)
-        guard size <= limit || tail else { return nil }
-        if size > limit { lseek(fd, off_t(size - limit), SEEK_SET) }
-        var bytes = [UInt8](repeating: 0, count: min(size, limit))
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            offset += count
+        withRegularFile(relative) { fd, size in
+            guard size <= limit || tail else { return nil }
+            if size > limit { lseek(fd, off_t(size - limit), SEEK_SET) }
+            return Self.readAll(fd, count: min(size, limit))
         }
-        return Data(bytes.prefix(offset))
     }
 
     /// Up to `limit` bytes of a regular file from `offset` on, and the file's size; nil when it is missing or not a
     /// regular file. A file shorter than `offset` (replaced) reads from its start.
     public func read(_ relative: String, from offset: Int, limit: Int) -> (bytes: Data, size: Int, from: Int)? {
+        withRegularFile(relative) { fd, size in
+            let start = offset <= size ? offset : 0
+            guard lseek(fd, off_t(start), SEEK_SET) == off_t(start) else { return nil }
+            return (Self.readAll(fd, count: min(size - start, limit)), size, start)
+        }
+    }
+
+    /// Runs `body` on a regular file opened from the root down without following links, with its size.
+    private func withRegularFile<Value>(_ relative: String, _ body: (Int32, Int) -> Value?) -> Value? {
         guard let (directory, name) = try? openParent(of: relative, creating: false) else { return nil }
         defer { close(directory) }
         let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
@@ -91,18 +86,20 @@ public struct ConfinedDirectory: Sendable {
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(status.st_size)
-        let start = offset <= size ? offset : 0
-        guard lseek(fd, off_t(start), SEEK_SET) == off_t(start) else { return nil }
-        var bytes = [UInt8](repeating: 0, count: min(size - start, limit))
+        return body(fd, Int(status.st_size))
+    }
+
+    /// Up to `count` bytes from where the file stands.
+    private static func readAll(_ fd: Int32, count: Int) -> Data {
+        var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
+            let read = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if read < 0 && errno == EINTR { continue }
+            guard read > 0 else { break }
+            filled += read
         }
-        return (Data(bytes.prefix(filled)), size, start)
+        return Data(bytes.prefix(filled))
     }
 
     /// Removes a file (or a planted symlink) if it is there.
