@@ -124,6 +124,16 @@ public struct CredentialPool: Sendable, Equatable {
         return next
     }
 
+    /// Undoes a move of `instance` from `before` to `after` that did not happen (its home still holds `before`'s
+    /// credentials): those two files' assignments and rotation counts go back, their limits and every other file's
+    /// entry stay as they are now (another instance's move meanwhile is kept).
+    public mutating func undoMove(of instance: InstanceName, from before: CredentialFile, to after: CredentialFile) {
+        guard entries[after.path]?.instance == instance.description else { return }
+        entries[after.path]?.instance = nil
+        entries[before.path]?.instance = instance.description
+        if let rotations = entries[before.path]?.rotations, rotations > 0 { entries[before.path]?.rotations = rotations - 1 }
+    }
+
     /// Which file each instance held in the last run, as the kept state says (what its home still holds).
     public static func previousHolders(files: [CredentialFile], stateFile: String) -> [InstanceName: CredentialFile] {
         guard let data = FileManager.default.contents(atPath: stateFile) else { return [:] }

@@ -51,7 +51,6 @@ extension CredentialRotator {
     @discardableResult
     public func moveBeforeLimit(_ instance: InstanceName, now: Date = Date()) async -> Bool {
         guard movingBeforeLimit.contains(instance), !busy.contains(instance), let leaving = pool.file(of: instance) else { return false }
-        let before = pool
         guard let next = pool.rotate(instance, now: now, use: usageByFile.compactMapValues(\.utilisation)), next != leaving else { return false }
         movingBeforeLimit.remove(instance)
         lastActed[instance] = now
@@ -61,7 +60,7 @@ extension CredentialRotator {
         let moved = await restart(instance, on: next, leaving: leaving,
                                   prompt: "orch moved this session to another subscription before the last one reached its limit. Your last task is done; stop, and orch hands you the next one.")
         guard moved else {
-            pool = before
+            pool.undoMove(of: instance, from: leaving, to: next)
             save()
             return false
         }

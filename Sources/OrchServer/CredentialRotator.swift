@@ -124,12 +124,11 @@ public actor CredentialRotator: Service {
         let until = Self.format(reset)
         logger.warning("\(instance) hit the rate limit of \(limited?.name ?? "its credential file") (resets \(until))")
         await events?.append(.rateLimited, instance: instance, ["file": limited?.name ?? "", "until": until])
-        let before = pool
         if let next = pool.rotate(instance, now: now) {
             save()
             guard await restart(instance, on: next, leaving: limited, prompt: "orch moved this session to another subscription because the last one hit its rate limit. Carry on with your task where you left off.") else {
                 // Its home still holds the old credentials: the pool must say so, or the file could go to a second instance.
-                pool = before
+                if let limited, next != limited { pool.undoMove(of: instance, from: limited, to: next) }
                 save()
                 return
             }
@@ -173,7 +172,11 @@ public actor CredentialRotator: Service {
             save()
             let restarted = await restart(instance, on: file, leaving: previous, prompt: "orch paused this session while every subscription was rate-limited; the limit has reset. Carry on with your task where you left off.")
             busy.remove(instance)
-            guard restarted else { continue }
+            guard restarted else {
+                if let previous, previous != file { pool.undoMove(of: instance, from: previous, to: file) }
+                save()
+                continue
+            }
             await events?.append(.resumed, instance: instance, ["file": file.name, "previous": previous?.name ?? ""])
             logger.notice("\(instance) resumed on \(file.name)")
         }

@@ -59,4 +59,23 @@ import TestSupport
         #expect(epoch == Date(timeIntervalSince1970: 1_795_630_000))
         #expect(RateLimitReset.parse("API Error: Request rejected (429) · This request would exceed your account's rate limit.", now: now) == nil)
     }
+
+    /// A move whose restart failed is undone for its two files only: a move of another instance's meanwhile stays.
+    @Test func anUndoneMoveKeepsWhatOthersDidMeanwhile() throws {
+        let dir = ScratchDirectory()
+        let files = try Self.files(dir, count: 5)
+        var pool = try CredentialPool.load(files: files, instances: InstanceName.all(workerCount: 2), stateFile: dir("run", "credentials.json"))
+        let now = Date()
+        pool.markLimited(.worker(1), until: now.addingTimeInterval(600))
+        let moved = pool.rotate(.worker(1), now: now)
+        let tried = try #require(moved)
+        // Meanwhile worker-2 moves too.
+        pool.markLimited(.worker(2), until: now.addingTimeInterval(600))
+        let movedToo = pool.rotate(.worker(2), now: now)
+        let other = try #require(movedToo)
+        pool.undoMove(of: .worker(1), from: files[1], to: tried)
+        #expect(pool.file(of: .worker(1)) == files[1] && pool.entries[tried.path]?.instance == nil)
+        #expect(pool.entries[files[1].path]?.rotations == 0 && pool.limitedUntil(of: .worker(1)) != nil, "the limit stays")
+        #expect(pool.file(of: .worker(2)) == other, "worker-2's move is kept")
+    }
 }
