@@ -106,7 +106,7 @@ public struct ChannelAddress: Sendable, Equatable {
     }
 
     /// The URL: `http://host:port`.
-    public var url: String { host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)" }
+    public var url: String { "http://" + HookWire.authority(host: host, port: port) }
 
     /// Whether `text` is an IPv4 or IPv6 address literal.
     /// - Parameters:

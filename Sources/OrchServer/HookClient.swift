@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import OrchCore
+import OrchWire
 
 /// The client end of the hook protocol, used by `orch hook` inside containers:
 /// one POST to the endpoint, answered or given up within `timeout`.
@@ -87,7 +88,7 @@ public struct HookClient: Sendable {
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
-                head.headers.add(name: "Host", value: endpoint.host.contains(":") ? "[\(endpoint.host)]:\(endpoint.port)" : "\(endpoint.host):\(endpoint.port)")
+                head.headers.add(name: "Host", value: HookWire.authority(host: endpoint.host, port: endpoint.port))
                 head.headers.add(name: "Authorization", value: "Bearer \(token)")
                 head.headers.add(name: "Content-Type", value: "application/json")
                 head.headers.add(name: "Content-Length", value: String(body.count))

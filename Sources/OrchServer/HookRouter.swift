@@ -18,6 +18,8 @@ public struct HookRouter: HookHandler {
     let rotator: CredentialRotator?
     let events: EventLog?
     let transcripts: TranscriptUsage?
+    /// Usage (a Stop's, a status line's), counted after the reply, one event after another in the order they came.
+    private let afterReply = AfterReply()
 
     /// - Parameters:
     ///   - board: the live view of the instances.
@@ -44,7 +46,8 @@ public struct HookRouter: HookHandler {
     ///   - event: the event.
     public func handle(_ event: HookEvent) async -> HookReply {
         if event.name == .statusLine {
-            await noteUsage(event)
+            // In line with the Stops' usage, so a task is closed on what came before its Stop and nothing after.
+            await afterReply.enqueue { await noteUsage(event) }
             return .none
         }
         await board.record(event)
@@ -63,13 +66,14 @@ public struct HookRouter: HookHandler {
                 }
             }
         case .stop:
-            // The turn's responses are in its transcript now: counted before the task they belong to is closed.
-            await note(await readTokens(event), of: event.instance)
-            guard let flow else { break }
+            guard let flow else {
+                await afterReply.enqueue { await noteTurn(event, flow: nil) }
+                break
+            }
             // Its file is near its limit: it moves now, between tasks, rather than hit the wall in the middle of one.
             if let rotator, await rotator.wantsMoveBeforeLimit(event.instance), await flow.isBetweenTasks(event.instance) {
-                if case .worker(let worker) = event.instance { await noteTask(of: worker, flow: flow) }
                 let instance = event.instance
+                await afterReply.enqueue { await noteTurn(event, flow: flow) }
                 // Idle once it is on its new file (or the move failed), not before: nothing is typed into a session about to end.
                 Task {
                     await rotator.moveBeforeLimit(instance)
@@ -80,10 +84,10 @@ public struct HookRouter: HookHandler {
             let reply: HookReply
             switch event.instance {
             case .manager: reply = await flow.managerStopped(continuing: event.stopHookActive)
-            case .worker(let worker):
-                reply = await flow.workerStopped(worker)
-                await noteTask(of: worker, flow: flow)
+            case .worker(let worker): reply = await flow.workerStopped(worker)
             }
+            // The reply does not wait for the transcript read and the task's usage.
+            await afterReply.enqueue { await noteTurn(event, flow: flow) }
             // A blocked stop is not an end: the instance goes on with the reply's instruction.
             if reply != .none { await board.update(event.instance) { $0.working = true } }
             return reply
@@ -125,6 +129,18 @@ public struct HookRouter: HookHandler {
         await rotator?.noteUsage(increase, of: instance, received: received)
     }
 
+    /// Waits until the usage of every Stop handled so far is counted.
+    public func settle() async {
+        await afterReply.settle()
+    }
+
+    /// A Stop's usage: the turn's responses, now in its transcript, counted first, then (a worker's) the task they
+    /// belong to closed when this Stop moved it on to another.
+    private func noteTurn(_ event: HookEvent, flow: TaskFlow?) async {
+        await note(await readTokens(event), of: event.instance)
+        if let flow, case .worker(let worker) = event.instance { await noteTask(of: worker, flow: flow) }
+    }
+
     /// When a worker's current task changed at this Stop, what the one before cost goes to the event log: the tokens
     /// and cost its sessions added between its hand-over and now (the status line lags a message behind at most).
     private func noteTask(of worker: Int, flow: TaskFlow) async {
@@ -136,5 +152,22 @@ public struct HookRouter: HookHandler {
             "cacheReadTokens": String(spent.cacheReadTokens), "cacheCreationTokens": String(spent.cacheCreationTokens),
             "costUSD": String(format: "%.4f", spent.costUSD),
         ])
+    }
+}
+
+/// Work that follows hook replies, one piece at a time in the order it was handed in.
+actor AfterReply {
+    private var last: Task<Void, Never>?
+
+    func enqueue(_ work: @escaping @Sendable () async -> Void) {
+        let previous = last
+        last = Task {
+            await previous?.value
+            await work()
+        }
+    }
+
+    func settle() async {
+        await last?.value
     }
 }

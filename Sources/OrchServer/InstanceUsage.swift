@@ -89,9 +89,7 @@ struct StatusLineReport: Sendable, Equatable {
         self.totals = totals
     }
 
-    /// No response has more tokens than this, nor a session a larger cost: a container that claims more is capped,
-    /// so counts never near Int's range however often it reports.
-    static let largestResponse = 10_000_000
+    /// No session has a larger cost: a container that claims more is capped, so sums stay finite however often it reports.
     static let largestCost = 1_000_000.0
 
     /// A finite, non-negative number (a container may send anything).

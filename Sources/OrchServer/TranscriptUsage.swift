@@ -51,12 +51,15 @@ public actor TranscriptUsage {
         return spent
     }
 
+    /// No response has more tokens than this: a transcript that claims more is capped, so counts never near Int's range.
+    static let largestResponse = 10_000_000
+
     /// An assistant entry's message id and tokens.
     static func response(in line: Data) -> (String, InstanceUsage)? {
         guard let entry = try? JSONSerialization.jsonObject(with: line) as? [String: Any], entry["type"] as? String == "assistant",
               let message = entry["message"] as? [String: Any], let id = message["id"] as? String,
               let usage = message["usage"] as? [String: Any] else { return nil }
-        let count = { (key: String) in Int(min(max((usage[key] as? NSNumber)?.doubleValue ?? 0, 0), Double(StatusLineReport.largestResponse))) }
+        let count = { (key: String) in Int(min(max((usage[key] as? NSNumber)?.doubleValue ?? 0, 0), Double(Self.largestResponse))) }
         var tokens = InstanceUsage()
         tokens.inputTokens = count("input_tokens")
         tokens.outputTokens = count("output_tokens")

@@ -28,6 +28,11 @@ public enum HookWire {
     /// Where the full `orch` lives beside the forwarder (the image's `/usr/local/bin`).
     public static let orchName = "orch"
 
+    /// `host:port` as a URL or a `Host` header writes it (an IPv6 address in brackets).
+    public static func authority(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     /// Parses `http://host:port` with an optional trailing `/` (IPv6 in brackets); nil for anything else.
     public static func parse(url: String) -> (host: String, port: Int)? {
         guard url.hasPrefix("http://") else { return nil }

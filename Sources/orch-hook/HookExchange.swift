@@ -65,6 +65,6 @@ struct ServerAddress {
         self.port = port
     }
 
-    var url: String { host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)" }
-    var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    var url: String { "http://" + hostHeader }
+    var hostHeader: String { HookWire.authority(host: host, port: port) }
 }

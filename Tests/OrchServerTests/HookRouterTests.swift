@@ -101,6 +101,7 @@ import TestSupport
         try append("m2", input: 500, output: 30, cacheRead: 4000, to: transcript("s1"))
         #expect(await router.handle(try report("s1", cost: 0.10)) == .none)
         #expect(await router.handle(try report("s1", cost: 0.15, fiveHour: 42)) == .none)
+        await router.settle()
         var usage = try #require(await board.status(.worker(1))?.usage)
         #expect(usage.inputTokens == 1500 && usage.outputTokens == 50 && usage.cacheReadTokens == 4000 && abs(usage.costUSD - 0.15) < 1e-9,
                 "\(usage)")
@@ -109,11 +110,13 @@ import TestSupport
         // A new session (a restart, a rotation): its transcript from the start, its cost from nothing.
         try append("m3", input: 200, output: 10, to: transcript("s2"))
         _ = await router.handle(try report("s2", cost: 0.02))
+        await router.settle()
         usage = try #require(await board.status(.worker(1))?.usage)
         #expect(usage.inputTokens == 1700 && usage.outputTokens == 60 && abs(usage.costUSD - 0.17) < 1e-9 && usage.fiveHourPercent == 42)
         // Nonsense (negative, huge, of another type, a transcript elsewhere) counts as nothing; not an event of the turn.
         _ = await router.handle(try event(.statusLine, .worker(1), ["session_id": "s2", "cost": ["total_cost_usd": -5],
                                                                      "transcript_path": "/etc/passwd", "rate_limits": ["five_hour": ["used_percentage": 1e9]]]))
+        await router.settle()
         usage = try #require(await board.status(.worker(1))?.usage)
         #expect(usage.inputTokens == 1700 && usage.outputTokens == 60 && usage.fiveHourPercent == 100)
         let state = await board.status(.worker(1))
@@ -162,12 +165,16 @@ import TestSupport
         }
         let first = try setup.assign(1, "Write the notes")
         _ = try setup.assign(1, "Write the index")
+        // Each event is counted before the next is written (the client's come seconds apart; here the reads are after the replies).
         _ = await router.handle(try report(input: 100, output: 10, cost: 0.01))
+        await router.settle()
         #expect(try #require(TaskFlowUnitTests.reason(await router.handle(try event(.stop, .worker(1))))).contains("Next task \(first)"))
+        await router.settle()
         _ = await router.handle(try report(input: 900, output: 70, cost: 0.09))
         try setup.commit(worker: 1, file: "notes.md", contents: "notes\n", trailer: first)
         _ = await router.handle(try event(.stop, .worker(1)))
         _ = await router.handle(try event(.stop, .worker(1)))
+        await router.settle()
         await flow.settle()
         let logged = try String(contentsOfFile: setup.layout.events, encoding: .utf8).split(separator: "\n")
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }.filter { $0["event"] == "task-usage" }
