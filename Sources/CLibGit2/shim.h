@@ -2,6 +2,8 @@
 #define ORCH_CLIBGIT2_SHIM_H
 
 #include <git2.h>
+/* git_repository_set_index: the merge gate checks out into a folder of its own with an index of its own. */
+#include <git2/sys/repository.h>
 #include <libssh2.h>
 #include <stdio.h>
 #include <string.h>

@@ -94,13 +94,14 @@ public struct BranchMerge: Sendable {
         }
     }
 
-    private enum Plan {
+    enum Plan {
         case conflicted([MergeConflict])
         case commit(ObjectID, isFastForward: Bool, ticked: [TaskID])
     }
 
-    /// Works out the commit that merges `theirs` into `targetTip`, or nil when there is nothing to merge.
-    private func plan(merging branch: String, at theirs: ObjectID, into targetTip: ObjectID, in repository: Repository) throws -> Plan? {
+    /// Works out the commit that merges `theirs` into `targetTip` (any commit: the gate
+    /// chains a batch's merges), or nil when there is nothing to merge. Writes objects only.
+    func plan(merging branch: String, at theirs: ObjectID, into targetTip: ObjectID, in repository: Repository) throws -> Plan? {
         let analysis = try repository.analyzeMerge(of: theirs, into: targetTip)
         if analysis == .upToDate { return nil }
 

@@ -12,9 +12,15 @@ public enum ChannelCommand {
     public struct MergeRequest: Codable, Sendable, Equatable {
         public var branches: [String]
         public var all: Bool
-        public init(branches: [String], all: Bool) {
+        /// Queue the branches for the merge check and answer at once.
+        public var enqueue: Bool?
+        /// Instead of new branches: the queue entries an earlier answer left pending, to wait for.
+        public var waitFor: [MergeQueue.Entry]?
+        public init(branches: [String], all: Bool, enqueue: Bool = false, waitFor: [MergeQueue.Entry]? = nil) {
             self.branches = branches
             self.all = all
+            self.enqueue = enqueue ? true : nil
+            self.waitFor = waitFor
         }
     }
 
@@ -22,9 +28,12 @@ public enum ChannelCommand {
     public struct MergeReply: Codable, Sendable, Equatable {
         public var target: String
         public var results: [MergeReport]
-        public init(target: String, results: [MergeReport]) {
+        /// Entries still in the merge queue when the answer went out: ask again with `waitFor`.
+        public var pending: [MergeQueue.Entry]?
+        public init(target: String, results: [MergeReport], pending: [MergeQueue.Entry]? = nil) {
             self.target = target
             self.results = results
+            self.pending = pending
         }
     }
 
@@ -59,6 +68,12 @@ public enum ChannelCommand {
 public struct MergeReport: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case upToDate, fastForwarded, merged, conflicted
+        /// The merge failed the merge check (`mergeCheck`); the target is unchanged.
+        case checkFailed
+        /// Waiting in the merge queue (`orch merge --enqueue`, or the answer ran out of time).
+        case queued
+        /// The merge was refused (a task list changed, no such branch): `message` says why.
+        case refused
     }
 
     public var branch: String
@@ -69,6 +84,22 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var ticked: [String]
     /// The conflicted paths.
     public var paths: [String]
+    /// Why it failed the check or was refused, in one line.
+    public var message: String?
+    /// The end of the check's output (scrubbed).
+    public var log: String?
+    /// The task orch gave the branch's worker to fix a failed check.
+    public var fixTask: String?
+
+    public init(branch: String, kind: Kind, message: String? = nil, log: String? = nil, fixTask: String? = nil) {
+        self.branch = branch
+        self.kind = kind
+        ticked = []
+        paths = []
+        self.message = message
+        self.log = log
+        self.fixTask = fixTask
+    }
 
     public init(branch: String, outcome: BranchMerge.Outcome) {
         self.branch = branch
@@ -99,6 +130,11 @@ public struct MergeReport: Codable, Sendable, Equatable {
         case .fastForwarded: return "\(branch): fast-forwarded \(target) to \((commit ?? "").prefix(12))\(done)"
         case .merged: return "\(branch): merged into \(target) as \((commit ?? "").prefix(12))\(done)"
         case .conflicted: return paths.joined(separator: "\n")
+        case .checkFailed:
+            let fix = fixTask.map { "; \($0) asks its worker to fix it" } ?? ""
+            return "\(branch): not merged, the merge check failed: \(message ?? "")\(fix)"
+        case .queued: return "\(branch): queued for the merge check"
+        case .refused: return "\(branch): not merged: \(message ?? "")"
         }
     }
 }

@@ -27,6 +27,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// orch gave up on a task.
     public static let taskFailed = EventKind(rawValue: "task-failed")
 
+    /// The merge gate checked a merge (branches, tree, result `passed`/`failed`/`timeout`, seconds, cached).
+    public static let mergeCheck = EventKind(rawValue: "merge-check")
+
     // The supervisor.
     /// An instance was started again.
     public static let restart = EventKind(rawValue: "restart")

@@ -5,7 +5,7 @@ import Foundation
 extension OrchestratorConfig: Decodable {
     static let knownFields = [
         "repositoryUrl", "branch", "workerCount", "claudeConfigs", "image", "network", "env", "stateDir", "dashboardPort", "resources", "health",
-        "gitIdentity", "pushWorkerBranches", "remote", "channel", "writeBackCredentials",
+        "gitIdentity", "pushWorkerBranches", "remote", "channel", "writeBackCredentials", "mergeCheck",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -32,6 +32,7 @@ extension OrchestratorConfig: Decodable {
         gitIdentity = try object.nested(GitIdentity.self, "gitIdentity")
         channel = try object.nested(ChannelSettings.self, "channel") ?? ChannelSettings()
         writeBackCredentials = try object.bool("writeBackCredentials") ?? true
+        mergeCheck = try object.nested(MergeCheck.self, "mergeCheck")
     }
 
     /// A secret in the URL is refused (it would be in orch's clone config and in logs); so is a relative path.

@@ -55,6 +55,8 @@ public struct OrchestratorConfig: Equatable, Sendable {
     public var channel = ChannelSettings()
     /// Write a refreshed OAuth credential back to its file in `claudeConfigs` (``CredentialCustody``).
     public var writeBackCredentials = true
+    /// The command a merge must pass before the target moves; nil merges at once.
+    public var mergeCheck: MergeCheck?
 
     /// The number of instances: the workers and the manager.
     public var instanceCount: Int { workerCount + 1 }

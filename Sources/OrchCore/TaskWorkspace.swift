@@ -60,6 +60,11 @@ public final class TaskWorkspace: @unchecked Sendable {
         return TaskLedger(targetTip: tip, board: board, done: done, marks: marks!)
     }
 
+    /// Every branch's last failed merge check, with the task orch gave to fix it.
+    public func checkFailures() throws -> [CheckFailure] {
+        try CheckFailure.all(in: repo())
+    }
+
     /// The tip of a branch (`main`, `orch/worker-2`), nil when there is none.
     public func tip(of branch: String) throws -> ObjectID? {
         try repo().branchTip(branch)

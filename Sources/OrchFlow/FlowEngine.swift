@@ -120,6 +120,10 @@ final class FlowEngine: @unchecked Sendable {
             case .queued, .delivered, .merged: continue
             }
         }
+        for failure in (try? workspace.checkFailures()) ?? [] {
+            guard let task = failure.task.flatMap({ TaskID($0) }), ledger.task(task) != nil else { continue }
+            inbox.queue(ManagerNotice(.checkFailed(fixTask: task), text: Instructions.checkFailed(failure, fixTask: task, target: workspace.target)))
+        }
     }
 
     /// Chains the step's writes behind the earlier ones and leaves it only what to type.

@@ -17,9 +17,13 @@ enum Instructions {
     ///   - oneLine: for typing into a pane, where a newline would submit early.
     ///   - takeFirst: the instance's hooks run no orch (`"hooks": "http"`), so it takes its branch by running `orch checkout`.
     static func taskInstruction(_ task: TaskLedger.Task, branch: String, target: String, sync: WorkerBranchSync.Outcome?,
-                                resumed: Bool = false, oneLine: Bool = false, takeFirst: Bool = false) -> String {
+                                resumed: Bool = false, oneLine: Bool = false, takeFirst: Bool = false, checkLog: String? = nil) -> String {
         var parts: [String] = []
         parts.append(resumed ? "Carry on with task \(task.id): \(task.text)" : "Next task \(task.id): \(task.text)")
+        if let checkLog, !checkLog.isEmpty {
+            let shown = String(checkLog.suffix(3_000))
+            parts.append("The merge check's output ends with:" + (oneLine ? " " + shown.split(whereSeparator: \.isNewline).joined(separator: " | ") : "\n" + shown))
+        }
         if takeFirst { parts.append(takeBranch(branch, target: target)) }
         if let sync, let first = syncInstruction(sync, branch: branch, target: target) {
             parts.append("Before the task: \(first)")
@@ -47,6 +51,14 @@ enum Instructions {
         case .blockedByLocalChanges(let message):
             return "orch could not bring \(branch) up to date with \(target) (\(message)); commit or discard those changes, then run `git merge \(target)` and commit."
         }
+    }
+
+    /// The manager's notice of a merge that failed the check.
+    static func checkFailed(_ failure: CheckFailure, fixTask: TaskID, target: String) -> String {
+        let worker = InstanceName(branch: failure.branch).map { "\($0)" } ?? failure.branch
+        let what = failure.tasks.isEmpty ? failure.branch : failure.tasks.joined(separator: ", ")
+        return "the merge of \(what) (\(failure.branch)) into \(target) fails the merge check: \(failure.summary); \(target) is unchanged. "
+            + "orch gave \(worker) \(fixTask) to fix it; merge \(worker) again once \(fixTask) is done."
     }
 
     /// The reminder for a worker that stopped with its task not done.

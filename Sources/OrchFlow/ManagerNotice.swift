@@ -39,6 +39,8 @@ public enum NoticeKey: Hashable, Sendable, CustomStringConvertible {
     case upstreamConflict(remoteTip: String)
     /// Every credential file is limited; an instance waits: `paused:worker-1:<unix time>`.
     case paused(InstanceName, until: Int)
+    /// A branch's merge failed the merge check and its worker got a task to fix it: `check-failed:<fix task>`.
+    case checkFailed(fixTask: TaskID)
 
     public var description: String {
         switch self {
@@ -49,6 +51,7 @@ public enum NoticeKey: Hashable, Sendable, CustomStringConvertible {
         case .resolved(let worker, let tip): "resolved:\(InstanceName.worker(worker)):\(tip)"
         case .upstreamConflict(let tip): "upstream-conflict:\(tip)"
         case .paused(let instance, let until): "paused:\(instance):\(until)"
+        case .checkFailed(let task): "check-failed:\(task)"
         }
     }
 }

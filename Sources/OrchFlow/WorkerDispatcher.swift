@@ -74,7 +74,7 @@ struct WorkerDispatcher {
             state.conflictReminders = 0
             step.record(.delivered, name, ["task": next.id.description, "by": "stop-hook"])
             step.reply = .block(Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered,
-                                                                  takeFirst: takeFirst))
+                                                                  takeFirst: takeFirst, checkLog: checkLog(for: next.id)))
             return
         }
         if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
@@ -120,7 +120,7 @@ struct WorkerDispatcher {
         if let next = ledger.current(of: worker) {
             let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
             let text = Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered,
-                                                   oneLine: true, takeFirst: takeFirst)
+                                                   oneLine: true, takeFirst: takeFirst, checkLog: checkLog(for: next.id))
             step.effects.append(.type(state.delivery.start(text, marker: next.id.trailer, task: next.id, now: now), into: name))
         } else if workspace.lastSync(of: worker) != ledger.targetTip {
             let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
@@ -130,6 +130,11 @@ struct WorkerDispatcher {
                 step.effects.append(.type(text, into: name))
             }
         }
+    }
+
+    /// The failed check's output, when the task is one orch gave to fix a merge.
+    private func checkLog(for task: TaskID) -> String? {
+        ((try? workspace.checkFailures()) ?? []).first { $0.task == task.description }.map { "\($0.summary)\n\($0.tail)" }
     }
 
     private func deliver(_ task: TaskID, at tip: CommitID, _ step: inout FlowStep) {

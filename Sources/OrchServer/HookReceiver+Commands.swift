@@ -3,7 +3,8 @@ import Hummingbird
 import OrchCore
 
 extension HookReceiver {
-    /// `POST /command/merge` and `/command/assign`: the manager's `orch merge` and `orch assign` from its container.
+    /// `POST /command/merge` and `/command/assign`: the manager's `orch merge` and `orch assign` from its container
+    /// (and a person's on the host, with the operator's token).
     func addCommandRoutes(to router: Router<BasicRequestContext>, commands: ManagerCommands) {
         router.post(RouterPath(ChannelCommand.path("merge"))) { request, _ in
             try await self.command(request, decoding: ChannelCommand.MergeRequest.self) { await commands.merge($0) }
@@ -23,7 +24,8 @@ extension HookReceiver {
             return Self.plain(.contentTooLarge, "body over \(limits.maximumBody) bytes\n")
         }
         guard let caller = caller(of: request) else { return Self.plain(.unauthorized, "missing or unknown token\n") }
-        guard caller == .instance(.manager) else {
+        // The operator's token is the person's on the host (`orch merge --config`), from the 0600 tokens file.
+        guard caller == .instance(.manager) || caller == .operator else {
             logger.warning("a command on the target from \(caller) refused")
             return Self.plain(.forbidden, "only the manager merges and assigns\n")
         }

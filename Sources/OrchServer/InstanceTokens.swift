@@ -75,6 +75,9 @@ public struct InstanceTokens: Sendable {
     /// The operator's token.
     public var operatorSecret: String? { operatorToken }
 
+    /// Every token, to scrub from text that leaves the server.
+    var allSecrets: [String] { Array(byInstance.values) + [operatorToken].compactMap { $0 } }
+
     /// Who sent a token, or nil for an unknown one. Every known token is
     /// compared in full, in time that depends on neither's content, so the
     /// answer's timing tells a caller nothing about how close a guess was.

@@ -12,7 +12,8 @@ import Prometheus
 /// - `orch_hook_handling_seconds{event}`: histogram of the server's handling time per hook event;
 /// - `orch_restarts_total`, `orch_rate_limits_total`, `orch_rotations_total`,
 ///   `orch_merges_total` (tasks merged into the target), `orch_conflicts_total` (``FlowMetrics``): counters;
-/// - `orch_pushes_total{result}`, `orch_fetches_total{result}`: the user's remote (ok, rejected, error).
+/// - `orch_pushes_total{result}`, `orch_fetches_total{result}`: the user's remote (ok, rejected, error);
+/// - `orch_merge_checks_total{result}` (passed, failed, timeout, cached), `orch_merge_check_seconds`: the merge gate.
 ///
 /// ```swift
 /// OrchMetrics.bootstrap()
@@ -28,11 +29,15 @@ public enum OrchMetrics {
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .seconds(1),
         ]
+        factory.durationHistogramBuckets["orch_merge_check_seconds"] = [
+            .seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(120), .seconds(300), .seconds(600), .seconds(1800),
+        ]
         MetricsSystem.bootstrap(factory)
         // Counters appear at 0 rather than only once something happened.
         for counter in [restarts, rateLimits, rotations, FlowMetrics.merges, FlowMetrics.conflicts] { counter.increment(by: 0) }
         for result in ["ok", "rejected", "error"] { pushes(result: result).increment(by: 0) }
         for result in ["ok", "error"] { fetches(result: result).increment(by: 0) }
+        for result in ["passed", "failed", "timeout", "cached"] { mergeChecks(result: result).increment(by: 0) }
     }()
 
     /// Installs the Prometheus factory as the process's metrics system (once; later calls do nothing).
@@ -53,6 +58,13 @@ public enum OrchMetrics {
     public static func fetches(result: String) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "orch_fetches_total", dimensions: [("result", result)])
     }
+    /// Merge checks by result: passed, failed, timeout, or cached (a tree checked before, not run again).
+    public static func mergeChecks(result: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "orch_merge_checks_total", dimensions: [("result", result)])
+    }
+    /// How long merge checks that ran took.
+    public static var mergeCheckSeconds: CoreMetrics.Timer { CoreMetrics.Timer(label: "orch_merge_check_seconds") }
+
     /// The failure counter of a sync stage: a fetch's, else a push's.
     static func counter(for stage: String) -> CoreMetrics.Counter {
         stage == "fetch" ? fetches(result: "error") : pushes(result: "error")

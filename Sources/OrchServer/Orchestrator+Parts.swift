@@ -39,11 +39,11 @@ extension Orchestrator {
     /// The live status: as a report (the summary line, the metrics) and as the JSON `orch status` and the dashboard read.
     func statusSources(board: InstanceBoard, rotator: CredentialRotator, sync: RemoteSyncService)
         -> (report: @Sendable () async -> StatusReport?, json: @Sendable () async -> Data) {
-        let (layout, target, instances) = (layout, workspace.target, workspace.instances)
+        let (layout, target, instances, check) = (layout, workspace.target, workspace.instances, config.mergeCheck)
         // Read every second and per dashboard request: git's part is read off the cooperative pool.
         let reads = BlockingQueue(label: "orch.status")
         let report: @Sendable () async -> StatusReport? = {
-            guard var report = try? await reads.run({ try StatusReport.fromState(layout: layout, target: target, instances: instances) }) else { return nil }
+            guard var report = try? await reads.run({ try StatusReport.fromState(layout: layout, target: target, instances: instances, mergeCheck: check) }) else { return nil }
             report.addLive(statuses: await board.snapshot(), pool: await rotator.snapshot, remote: await sync.snapshot(), usage: await rotator.usageByFile)
             OrchMetrics.update(from: report)
             return report

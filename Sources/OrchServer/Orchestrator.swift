@@ -55,6 +55,9 @@ public struct Orchestrator: Sendable {
             throw OrchError.usage("image \(config.image) (field image) is not present; build it with `orch image build --tag \(config.image)`")
         }
         try InstanceImage.check(labels: labels, image: config.image)
+        if let check = config.mergeCheck {
+            try await ContainerMergeCheck(config: config).verify(check, field: "\(configDirectory)/orchestrator.json: field mergeCheck.command")
+        }
         let fresh = !FileManager.default.fileExists(atPath: layout.root)
         let lock = try StateLock(path: layout.lock)
         let workspace: Workspace
@@ -101,10 +104,13 @@ public struct Orchestrator: Sendable {
         let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, events: events,
                                 transcripts: TranscriptUsage(layout: layout), logger: logger)
         let (currentReport, status) = statusSources(board: board, rotator: rotator, sync: sync)
+        let gate = try config.mergeCheck.map {
+            try MergeGate.forServer(config: config, check: $0, layout: layout, target: workspace.target, credentials: credentials, tokens: tokens, events: events)
+        }
         let git = GitHTTPBackend(layout: layout)
         try git.installHooks()
         let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, git: git,
-                                    commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger),
+                                    commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger, gate: gate),
                                     mirror: mirrorReader(), logger: logger)
             .application(onRunning: { [self] port in
                 do {
@@ -123,6 +129,8 @@ public struct Orchestrator: Sendable {
             .init(service: ShutdownTrigger(wait: shutdown), successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: receiver), .init(service: flow), .init(service: rotator), .init(service: sync),
         ]
+        // After the sync: it stops first, killing a running check (its branches stay queued), before the last push.
+        if let gate { services.append(.init(service: MergeQueueService(gate: gate, logger: logger))) }
         if config.dashboardPort != 0 {
             let port = config.dashboardPort
             let logger = logger

@@ -1,4 +1,5 @@
 import Foundation
+import OrchCore
 
 extension StatusReport {
     /// The report as `orch status` prints it: instances, a task summary with the open tasks, credential files.
@@ -26,6 +27,7 @@ extension StatusReport {
         for task in tasks where task.state != "merged" {
             lines.append("  \(task.id)  worker-\(task.worker)  \(task.state.padding(toLength: 9, withPad: " ", startingAt: 0))  \(task.text)")
         }
+        if let mergeQueue { lines += Self.mergeQueueLines(mergeQueue) }
         if !credentials.isEmpty {
             lines.append("")
             var rows = [["CREDENTIAL FILE", "KIND", "IN USE BY", "LIMITED UNTIL", "ROTATIONS", "5H/7D USED", "TOKENS IN/OUT", "COST"]]
@@ -38,6 +40,16 @@ extension StatusReport {
             lines += Self.columns(rows)
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func mergeQueueLines(_ queue: MergeQueueStatus) -> [String] {
+        let checking: String = queue.checking.map { "checking \($0.branches.joined(separator: " + ")) for \(Int($0.seconds)) s" } ?? "idle"
+        let waiting: [String] = queue.queued.map { "\($0.branch) (\(Int($0.seconds)) s)" }
+        var lines = ["", "merge queue (`\(queue.command)`): \(checking)" + (waiting.isEmpty ? "" : "; waiting: " + waiting.joined(separator: ", "))]
+        for failure in queue.failures {
+            lines.append("  last failure  \(failure.branch) at \(failure.tip)  \(failure.at)  \(failure.summary)" + (failure.task.map { "  fix: \($0)" } ?? ""))
+        }
+        return lines
     }
 
     static func tokens(_ usage: InstanceUsage) -> String { "\(usage.inputTokens)/\(usage.outputTokens)" }

@@ -85,6 +85,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var credentials: [Credential]
     /// The target's sync state with the user's remote (as of the last fetch or push).
     public var remote: RemoteSyncStatus?
+    /// The merge queue, when `mergeCheck` is set.
+    public var mergeQueue: MergeQueueStatus?
 
     /// The part git and the state directory tell, with no server: tasks, branches, credential files.
     /// - Parameters:
@@ -92,7 +94,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
     ///   - target: the target branch.
     ///   - instances: every instance.
     /// - Throws: ``OrchError`` or git's error when the clone cannot be read.
-    public static func fromState(layout: StateLayout, target: String, instances: [InstanceName]) throws -> StatusReport {
+    public static func fromState(layout: StateLayout, target: String, instances: [InstanceName], mergeCheck: MergeCheck? = nil) throws -> StatusReport {
         let state = try CloneState.read(layout: layout, target: target, instances: instances)
         let pool = Self.keptCredentials(layout: layout)
         var rows: [Instance] = []
@@ -108,9 +110,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
         }
         var remote = RemoteSyncStatus(url: state.remoteURL ?? "origin")
         (remote.ahead, remote.behind) = (state.remote?.ahead, state.remote?.behind)
-        return StatusReport(server: "down", target: target, instances: rows,
-                            tasks: state.ledger.tasks.map { TaskRow(id: $0.id.description, worker: $0.worker, text: $0.text, state: $0.state.rawValue) },
-                            credentials: pool, remote: remote)
+        var report = StatusReport(server: "down", target: target, instances: rows,
+                                  tasks: state.ledger.tasks.map { TaskRow(id: $0.id.description, worker: $0.worker, text: $0.text, state: $0.state.rawValue) },
+                                  credentials: pool, remote: remote)
+        if let mergeCheck {
+            report.mergeQueue = try MergeQueueStatus.read(repository: layout.clone, target: target, command: mergeCheck.command)
+        }
+        return report
     }
 
     /// Fills in what only the running server knows.

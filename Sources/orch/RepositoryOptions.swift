@@ -26,24 +26,3 @@ struct RepositoryOptions: ParsableArguments {
         return HookClient(endpoint: endpoint, token: token, timeout: .seconds(120))
     }
 }
-
-extension HookClient {
-    /// Runs a ``ChannelCommand`` on the server: its reply, or the server's refusal as an error with its exit code.
-    func command<Reply: Decodable>(_ name: String, _ request: some Encodable, reply: Reply.Type) async throws -> Reply {
-        let body = try JSONEncoder().encode(request)
-        switch await post(ChannelCommand.path(name), body: Array(body)) {
-        case .reply(200, let text):
-            guard let decoded = try? JSONDecoder().decode(Reply.self, from: Data(text.utf8)) else {
-                throw OrchError.failure("the server's answer to orch \(name) is not understood: \(text.prefix(200))")
-            }
-            return decoded
-        case .reply(let status, let text):
-            if let failure = try? JSONDecoder().decode(ChannelCommand.Failure.self, from: Data(text.utf8)) {
-                throw OrchError(failure.exitCode == 2 ? .usage : .failure, failure.error)
-            }
-            throw OrchError.failure("the server refused orch \(name) (\(status)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))")
-        case .unreachable(let why):
-            throw OrchError.failure("orch \(name) could not reach the server: \(why)")
-        }
-    }
-}

@@ -74,6 +74,16 @@ import TestSupport
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"hooks": "native"}}"#, #"field channel.hooks: expected "command" or "http", found "native""#),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "channel": {"hooks": "http", "url": "http://host.docker.internal:7431"}}"#,
          #"field channel.hooks: "http" needs the endpoint as an IP address, not host.docker.internal"#),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"timeout": 60}}"#, "field mergeCheck.command: missing; it is required"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "  "}}"#, "field mergeCheck.command: is empty"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "timeout": 0}}"#,
+         "field mergeCheck.timeout: expected a positive number of seconds (at most 86400), found 0"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "timeout": -5}}"#, "field mergeCheck.timeout: expected a positive number"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "timeout": "15m"}}"#,
+         "field mergeCheck.timeout: expected a positive number of seconds, found a string"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "batch": 0}}"#, "field mergeCheck.batch: expected a whole number from 1 to 64"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": "make"}"#, "field mergeCheck: expected an object, found a string"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "retries": 2}}"#, "field mergeCheck.retries: unknown field"),
         (#"[1, 2]"#, "expected a JSON object at the top, found an array"),
         (#"{"repositoryUrl": "r",,}"#, "not valid JSON"),
     ])
@@ -84,6 +94,21 @@ import TestSupport
             let error = error as! OrchError
             return error.code == .usage && error.message.hasPrefix("/cfg/orchestrator.json: ") && error.message.contains(message)
         }
+    }
+
+    @Test func readsTheMergeCheck() throws {
+        let config = try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "CI=1 swift test", "timeout": 900, "batch": 4}}"#)
+        #expect(config.mergeCheck == MergeCheck(command: "CI=1 swift test", timeoutSeconds: 900, batchSize: 4))
+        #expect(config.mergeCheck?.program == "swift", "the program to look for in the image, past an assignment")
+        #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x"}"#).mergeCheck == nil)
+        #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make"}}"#).mergeCheck?.timeoutSeconds == 900)
+    }
+
+    @Test func theScrubberTakesOutKnownSecretsAndTokenShapes() {
+        let scrubber = SecretScrubber(secrets: ["a-known-secret-value", "short"])
+        let text = scrubber.scrub("key a-known-secret-value; sk-ant-api03-abcdefghijkl; Authorization: Bearer abc.def.ghi123; token=hunter22 short")
+        #expect(!text.contains("a-known-secret-value") && !text.contains("sk-ant-api03") && !text.contains("abc.def.ghi123") && !text.contains("hunter22"))
+        #expect(text.contains("short"), "a short value is not taken for a secret")
     }
 
     @Test func readsTheChannel() throws {

@@ -1,0 +1,122 @@
+import Foundation
+import GitKit
+
+/// One batch through the gate: plan, check, land or bisect.
+extension MergeGate {
+    /// A batch's merges chained on the target as it was read.
+    struct Planned: Sendable {
+        struct Member: Sendable {
+            var entry: MergeQueue.Entry
+            var commit: ObjectID
+            var isFastForward: Bool
+            var ticked: [TaskID]
+            var tip: ObjectID
+        }
+        var base: ObjectID
+        var members: [Member] = []
+        var tip: ObjectID { members.last?.commit ?? base }
+    }
+
+    /// Gates entries merged together; a failure splits them until the branch that breaks it is found.
+    func gate(_ entries: [MergeQueue.Entry]) async throws {
+        for _ in 0..<20 {
+            let planned = try await git.run { try self.plan(entries) }
+            guard !planned.members.isEmpty else { return }
+            let run = try await check(planned)
+            if run.passed {
+                if try await git.run({ try self.land(planned) }) { return }
+                continue  // the target moved meanwhile: merge again on top of it (an unchanged tree is not checked again)
+            }
+            let members = planned.members.map(\.entry)
+            if members.count == 1 {
+                try await git.run { try self.fail(planned.members[0], run: run) }
+                return
+            }
+            let half = members.count / 2
+            try await gate(Array(members[..<half]))
+            try await gate(Array(members[half...]))
+            return
+        }
+        throw OrchError.failure("\(configuration.target) kept moving while the merge queue tried to land \(entries.map(\.branch).joined(separator: ", "))")
+    }
+
+    /// Merges the entries one after the other on top of the target, in memory;
+    /// those with nothing to land (merged already, conflicting, refused) get their result at once.
+    func plan(_ entries: [MergeQueue.Entry]) throws -> Planned {
+        let repository = try repository()
+        let merge = BranchMerge(target: configuration.target)
+        var planned = Planned(base: try TaskLedger.targetTip(repository: repository, target: configuration.target))
+        for entry in entries {
+            guard let theirs = try repository.branchTip(entry.branch) else {
+                try queue.finish(entry, with: MergeReport(branch: entry.branch, kind: .refused, message: "no branch \(entry.branch)"), in: repository)
+                continue
+            }
+            do {
+                switch try merge.plan(merging: entry.branch, at: theirs, into: planned.tip, in: repository) {
+                case nil:
+                    try queue.finish(entry, with: MergeReport(branch: entry.branch, outcome: .upToDate), in: repository)
+                case .conflicted(let conflicts)?:
+                    try queue.finish(entry, with: MergeReport(branch: entry.branch, outcome: .conflicted(conflicts)), in: repository)
+                case .commit(let commit, let isFastForward, let ticked)?:
+                    planned.members.append(.init(entry: entry, commit: commit, isFastForward: isFastForward, ticked: ticked, tip: theirs))
+                }
+            } catch let error as OrchError where error.code == .usage {
+                try queue.finish(entry, with: MergeReport(branch: entry.branch, kind: .refused, message: error.message), in: repository)
+            }
+        }
+        return planned
+    }
+
+    /// The check's result for the batch's merged tree: from the cache, else run in the gate's worktree.
+    func check(_ planned: Planned) async throws -> CheckRun {
+        let (check, place, branches) = (configuration.check, place, planned.members.map(\.entry.branch))
+        let cache = CheckCache(command: check.command)
+        let (tree, cached) = try await git.run {
+            let repository = try self.repository()
+            let tree = try CheckCache.codeTree(ofCommit: planned.tip, in: repository)
+            return (tree, try cache.lookup(tree, in: repository))
+        }
+        if let cached {
+            await observer?(CheckEvent(branches: branches, tree: tree.hex, result: cached.result, seconds: cached.seconds, cached: true))
+            return cached
+        }
+        try await git.run {
+            try place.prepare()
+            try self.repository().checkOutTree(try self.repository().treeID(ofCommit: planned.tip), into: place.worktree, indexFile: place.index)
+            let running = GateRunning(branches: branches, since: Date().timeIntervalSince1970)
+            try JSONEncoder.sorted.encode(running).write(to: URL(fileURLWithPath: place.running), options: .atomic)
+        }
+        var run = await runner.run(check, in: place)
+        // Cut short (the server stopping): no result, nothing landed; the branches stay queued for the next gate.
+        try Task.checkCancellation()
+        run.tail = configuration.scrubber.scrub(run.tail)
+        let result = run
+        try await git.run {
+            try? FileManager.default.removeItem(atPath: place.running)
+            try cache.store(result, for: tree, in: self.repository())
+        }
+        await observer?(CheckEvent(branches: branches, tree: tree.hex, result: run.result, seconds: run.seconds, cached: false))
+        return run
+    }
+
+    /// Moves the target to the batch's last merge by compare-and-swap; false when the target moved meanwhile.
+    func land(_ planned: Planned) throws -> Bool {
+        let repository = try repository()
+        let target = configuration.target
+        let checkouts = try CheckedOutTarget(repository: repository, branch: target)
+        try checkouts.check(movingTo: planned.tip)
+        do {
+            let branches = planned.members.map(\.entry.branch).joined(separator: ", ")
+            try repository.updateBranch(target, to: planned.tip, expecting: planned.base, message: "orch: merge \(branches) (merge check passed)")
+        } catch let error as GitError where error.isLostRace {
+            return false
+        }
+        try checkouts.sync(in: repository, from: planned.base, to: planned.tip)
+        for member in planned.members {
+            let outcome: BranchMerge.Outcome = member.isFastForward
+                ? .fastForwarded(to: member.commit, ticked: member.ticked) : .merged(commit: member.commit, ticked: member.ticked)
+            try queue.finish(member.entry, with: MergeReport(branch: member.entry.branch, outcome: outcome), in: repository)
+        }
+        return true
+    }
+}

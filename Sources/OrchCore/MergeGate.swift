@@ -1,0 +1,126 @@
+import Foundation
+import GitKit
+
+/// Runs a merge check: OrchRuntime's runs it in a container from the instances' image.
+public protocol MergeCheckRunner: Sendable {
+    /// Runs `check.command` in `place.worktree`; at its timeout the command is
+    /// killed, with nothing of it left running, and the run counts as failed.
+    func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun
+}
+
+/// The merge queue's gate: `orch merge` with a `mergeCheck`.
+///
+/// Ready branches wait in the ``MergeQueue`` in the order they were queued.
+/// Whoever holds the target's ``GateLock`` (the server, or an `orch merge`
+/// while no server runs) takes them in that order, up to `batchSize` at once:
+/// their merges are computed in memory on top of the latest target, the
+/// merged tree is written to the gate's own worktree and the check runs
+/// there; only when it passes does the target move, by compare-and-swap. A
+/// failing batch is split in halves, each gated on its own, down to the
+/// branch that breaks it. A failure leaves the target as it was and gives the
+/// branch's worker a task to fix it (``CheckFailure``).
+///
+/// ```swift
+/// let gate = MergeGate(configuration: .init(repository: clone, target: "main", check: check), runner: runner)
+/// let entries = try await gate.enqueue(["orch/worker-1"])
+/// let reports = try await gate.wait(for: entries)
+/// ```
+public struct MergeGate: Sendable {
+    public struct Configuration: Sendable {
+        /// orch's clone (or any repository `orch merge` was pointed at).
+        public var repository: String
+        public var target: String
+        public var check: MergeCheck
+        /// Takes secrets out of the check's output before anyone sees it.
+        public var scrubber = SecretScrubber()
+
+        public init(repository: String, target: String, check: MergeCheck, scrubber: SecretScrubber = SecretScrubber()) {
+            self.repository = repository
+            self.target = target
+            self.check = check
+            self.scrubber = scrubber
+        }
+    }
+
+    /// One check, run or found in the cache: for the event log and the metrics.
+    public struct CheckEvent: Sendable, Equatable {
+        public var branches: [String]
+        public var tree: String
+        public var result: String
+        public var seconds: Double
+        public var cached: Bool
+    }
+
+    public let configuration: Configuration
+    let runner: any MergeCheckRunner
+    let observer: (@Sendable (CheckEvent) async -> Void)?
+    let queue: MergeQueue
+    public let place: GatePlace
+    let git = BlockingQueue(label: "orch.merge-gate")
+
+    /// - Throws: ``OrchError`` when the repository cannot be opened.
+    public init(configuration: Configuration, runner: any MergeCheckRunner, observer: (@Sendable (CheckEvent) async -> Void)? = nil) throws {
+        self.configuration = configuration
+        self.runner = runner
+        self.observer = observer
+        queue = MergeQueue(target: configuration.target)
+        place = GatePlace(gitDirectory: try Repository.open(at: configuration.repository, searchingUpward: false).commonDirectory,
+                          target: configuration.target)
+    }
+
+    func repository() throws -> Repository {
+        try Repository.open(at: configuration.repository, searchingUpward: false)
+    }
+
+    /// Queues branches (a branch already queued keeps its place).
+    /// - Throws: ``OrchError`` (usage) for a branch that does not exist.
+    public func enqueue(_ branches: [String]) async throws -> [MergeQueue.Entry] {
+        let (queue, target) = (queue, configuration.target)
+        return try await git.run {
+            let repository = try self.repository()
+            guard try repository.branchTip(target) != nil else { throw OrchError.usage("no target branch \(target) in \(repository.displayPath)") }
+            for branch in branches where try repository.branchTip(branch) == nil {
+                throw OrchError.usage("no branch \(branch) in \(repository.displayPath)")
+            }
+            return try branches.map { try queue.enqueue($0, in: repository) }
+        }
+    }
+
+    /// The entries waiting, oldest first.
+    public func entries() async throws -> [MergeQueue.Entry] {
+        try await git.run { try queue.entries(in: self.repository()) }
+    }
+
+    /// Each entry's result, nil while it waits. An entry gone from the queue without a result counts as queued again by nobody: nil.
+    public func results(of entries: [MergeQueue.Entry]) async throws -> [MergeReport?] {
+        try await git.run {
+            let repository = try self.repository()
+            return try entries.map { try queue.result(of: $0, in: repository) }
+        }
+    }
+
+    /// Waits until every entry has its result, gating the queue itself whenever
+    /// no one else holds the lock; with a deadline, returns what is known by then.
+    public func wait(for entries: [MergeQueue.Entry], until deadline: Date? = nil, gating: Bool = true) async throws -> [MergeReport?] {
+        while true {
+            let reports = try await results(of: entries)
+            if !reports.contains(where: { $0 == nil }) { return reports }
+            if let deadline, Date() >= deadline { return reports }
+            if gating, try await drainIfFree() { continue }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Gates every queued branch, if no one else holds the lock.
+    /// - Returns: false when another process holds it.
+    @discardableResult
+    public func drainIfFree() async throws -> Bool {
+        guard let lock = try GateLock.attempt(place) else { return false }
+        defer { withExtendedLifetime(lock) {} }
+        while true {
+            let entries = try await self.entries()
+            guard !entries.isEmpty else { return true }
+            try await gate(Array(entries.prefix(configuration.check.batchSize)))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import OrchCore
+import OrchRuntime
+
+/// `orch merge --config DIR` on the host: through the run's server when it
+/// answers (with the operator's token, so its queue and gate take the
+/// branches), else on the run's clone, gated by the config's `mergeCheck`
+/// under the same lock the server takes.
+public struct OperatorMerge: Sendable {
+    let configDirectory: String
+    let stateDirectory: String?
+
+    public init(configDirectory: String, stateDirectory: String? = nil) {
+        self.configDirectory = expandingTilde(configDirectory)
+        self.stateDirectory = stateDirectory
+    }
+
+    /// - Throws: ``OrchError`` (usage) for a bad config or branch; what the merge throws.
+    public func merge(_ request: ChannelCommand.MergeRequest) async throws -> ChannelCommand.MergeReply {
+        let config = try OrchestratorConfig.load(directory: configDirectory)
+        let layout = StateLayout(root: stateDirectory ?? config.stateDirectory ?? StateLayout.defaultRoot(for: config.repositoryURL))
+        guard FileManager.default.fileExists(atPath: layout.clone) else {
+            throw OrchError.usage("no orch state in \(layout.root) (no repo.git): run orch serve --config \(configDirectory) first")
+        }
+        if let server = await Self.server(layout: layout) {
+            return try await server.merge(request)
+        }
+        let names = try await BlockingQueue(label: "orch.merge").run {
+            let repository = try ProjectRepository(path: layout.clone)
+            return request.all ? try BranchMerge.workerBranches(in: repository) : request.branches.map(BranchMerge.branchName(for:))
+        }
+        guard let check = config.mergeCheck else {
+            return try await BlockingQueue(label: "orch.merge").run {
+                let repository = try ProjectRepository(path: layout.clone)
+                let merge = BranchMerge(target: config.branch)
+                return .init(target: config.branch, results: try names.map { MergeReport(branch: $0, outcome: try merge.merge($0, in: repository)) })
+            }
+        }
+        let files = try config.credentialFiles(configFile: configDirectory + "/orchestrator.json")
+        let scrubber = SecretScrubber(credentialFiles: files.map(\.path), extras: InstanceTokens.operatorToken(inFile: layout.tokens).map { [$0] } ?? [])
+        let gate = try MergeGate(configuration: .init(repository: layout.clone, target: config.branch, check: check, scrubber: scrubber),
+                                 runner: ContainerMergeCheck(config: config))
+        let entries = try await gate.enqueue(names)
+        if request.enqueue == true {
+            return .init(target: config.branch, results: entries.map { MergeReport(branch: $0.branch, kind: .queued) })
+        }
+        return .init(target: config.branch, results: try await gate.wait(for: entries).compactMap { $0 })
+    }
+
+    /// The run's server, when it answers.
+    static func server(layout: StateLayout) async -> HookClient? {
+        guard let endpoint = ChannelEndpoint.load(from: layout.endpoint), let address = ChannelAddress(url: endpoint.hostURL),
+              let token = InstanceTokens.operatorToken(inFile: layout.tokens) else { return nil }
+        guard case .reply(200, _) = await HookClient(endpoint: address, token: token, timeout: .seconds(1)).get("/status") else { return nil }
+        return HookClient(endpoint: address, token: token, timeout: .seconds(120))
+    }
+}

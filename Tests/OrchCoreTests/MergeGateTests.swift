@@ -1,0 +1,190 @@
+import Foundation
+import GitKit
+import OrchCore
+import Testing
+import TestSupport
+
+/// Runs the check with `sh -c` on this machine, counting runs: the gate's logic without a container.
+final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
+    private let lock = NSLock()
+    private var trees: [String] = []
+
+    var runs: Int { lock.withLock { trees.count } }
+
+    func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun {
+        lock.withLock { trees.append(place.worktree) }
+        guard let result = try? TestSupport.run("/bin/sh", ["-c", check.command + " 2>&1"], in: place.worktree) else {
+            return CheckRun(exitCode: nil, seconds: 0, tail: "cannot run sh")
+        }
+        return CheckRun(exitCode: result.status, seconds: 0.01, tail: result.stdout)
+    }
+}
+
+@Suite struct MergeGateTests {
+    /// A bare clone with one task per worker 1…4 and their branches.
+    func stateRepository(_ dir: ScratchDirectory, workers: Int = 2) throws -> Repository {
+        try Fixtures.repository(at: dir("seed"), files: ["app.txt": "ok\n"])
+        try git("clone", "-q", "--bare", dir("seed"), dir("state.git"), in: dir.path)
+        let repo = try Repository.open(at: dir("state.git"))
+        for worker in 1...workers { _ = try TaskAssignment(worker: worker, text: "task \(worker)", branch: "main").commit(to: repo) }
+        let tip = try #require(try repo.branchTip("main"))
+        for worker in 1...workers { try repo.createBranch("orch/worker-\(worker)", at: tip) }
+        return repo
+    }
+
+    func gate(_ dir: ScratchDirectory, command: String = "! grep -r broken --include=*.txt .", batch: Int = 1,
+              runner: LocalCheckRunner = LocalCheckRunner(), events: EventBox? = nil) throws -> MergeGate {
+        let check = MergeCheck(command: command, timeoutSeconds: 30, batchSize: batch)
+        let configuration = MergeGate.Configuration(repository: dir("state.git"), target: "main", check: check)
+        guard let events else { return try MergeGate(configuration: configuration, runner: runner) }
+        return try MergeGate(configuration: configuration, runner: runner, observer: { event in await events.add(event) })
+    }
+
+    actor EventBox {
+        var events: [MergeGate.CheckEvent] = []
+        func add(_ event: MergeGate.CheckEvent) { events.append(event) }
+    }
+
+    @Test func aPassingMergeLandsAndAFailingOneLeavesTheTargetWithAFixTaskForItsWorker() async throws {
+        let dir = ScratchDirectory()
+        let repo = try stateRepository(dir)
+        try Fixtures.commit(["one.txt": "fine"], on: "orch/worker-1", message: "one\n\nOrch-Task: T-0001", in: dir("state.git"))
+        try Fixtures.commit(["two.txt": "broken"], on: "orch/worker-2", message: "two\n\nOrch-Task: T-0002", in: dir("state.git"))
+        let gate = try gate(dir)
+        let entries = try await gate.enqueue(["orch/worker-1", "orch/worker-2"])
+        let reports = try await gate.wait(for: entries)
+        #expect(reports.map { $0?.kind } == [.fastForwarded, .checkFailed])
+        #expect(try git("show", "main:WORKER_1_TASK_LIST.md", in: dir("state.git")).contains("- [x] T-0001"))
+        // The failure: main holds nothing of worker-2's, worker-2 has a fix task, its record names it.
+        #expect(throws: (any Error).self) { try git("cat-file", "-e", "main:two.txt", in: dir("state.git")) }
+        let list2 = try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git"))
+        #expect(list2.contains("- [ ] T-0003: Fix the merge of T-0002 into main"))
+        #expect(reports[1]?.fixTask == "T-0003")
+        #expect(reports[1]?.log?.contains("two.txt") == true)
+        let failures = try CheckFailure.all(in: repo)
+        #expect(failures.map(\.branch) == ["orch/worker-2"] && failures[0].task == "T-0003")
+        // The fix task is main's last commit; gating worker-2 again adds no second task.
+        #expect(try git("log", "-1", "--format=%s", "main", in: dir("state.git")) == "orch: assign T-0003 to worker-2")
+        let again = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
+        #expect(again.first??.kind == .checkFailed && again.first??.fixTask == "T-0003")
+        #expect(!(try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git")).contains("T-0004")))
+        // The worker fixes it (with the fix task's trailer): it lands, ticking both.
+        try Fixtures.commit(["two.txt": "fixed"], on: "orch/worker-2", message: "fix\n\nOrch-Task: T-0003", in: dir("state.git"))
+        let fixed = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
+        #expect(fixed.first??.kind == .merged)
+        let after = try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git"))
+        #expect(after.contains("- [x] T-0002") && after.contains("- [x] T-0003"))
+        #expect(try await gate.entries().isEmpty)
+    }
+
+    @Test func theQueueKeepsTheOrderBranchesBecameReadyInAndABranchOnce() throws {
+        let dir = ScratchDirectory()
+        let repo = try stateRepository(dir, workers: 3)
+        let queue = MergeQueue(target: "main")
+        let now = Date()
+        let second = try queue.enqueue("orch/worker-2", in: repo, now: now)
+        _ = try queue.enqueue("orch/worker-3", in: repo, now: now.addingTimeInterval(1))
+        _ = try queue.enqueue("orch/worker-1", in: repo, now: now.addingTimeInterval(2))
+        // Queued again: it keeps its place.
+        #expect(try queue.enqueue("orch/worker-2", in: repo, now: now.addingTimeInterval(3)) == second)
+        #expect(try queue.entries(in: repo).map(\.branch) == ["orch/worker-2", "orch/worker-3", "orch/worker-1"])
+        try queue.finish(second, with: MergeReport(branch: "orch/worker-2", kind: .upToDate), in: repo)
+        #expect(try queue.entries(in: repo).map(\.branch) == ["orch/worker-3", "orch/worker-1"])
+        #expect(try queue.result(of: second, in: repo)?.kind == .upToDate)
+    }
+
+    @Test func branchesAreGatedInQueueOrderAgainstTheLatestTarget() async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir, workers: 3)
+        // Each check records the files it saw: the second must see the first's merge.
+        for worker in [2, 3, 1] {
+            try Fixtures.commit(["w\(worker).txt": "\(worker)"], on: "orch/worker-\(worker)", message: "w\(worker)", in: dir("state.git"))
+        }
+        let log = dir("seen.log")
+        let gate = try gate(dir, command: "ls w*.txt | tr '\\n' ' ' >> \(log); echo >> \(log)")
+        var entries: [MergeQueue.Entry] = []
+        for worker in [2, 3, 1] { entries += try await gate.enqueue(["orch/worker-\(worker)"]) }
+        let reports = try await gate.wait(for: entries)
+        #expect(reports.allSatisfy { $0?.kind == .fastForwarded || $0?.kind == .merged })
+        let seen = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(seen == ["w2.txt", "w2.txt w3.txt", "w1.txt w2.txt w3.txt"])
+    }
+
+    @Test func anUnchangedMergedTreeIsNotCheckedTwiceEvenAfterAnAssignment() async throws {
+        let dir = ScratchDirectory()
+        let repo = try stateRepository(dir)
+        try Fixtures.commit(["two.txt": "broken"], on: "orch/worker-2", message: "two", in: dir("state.git"))
+        let runner = LocalCheckRunner()
+        let events = EventBox()
+        let gate = try gate(dir, runner: runner, events: events)
+        _ = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
+        #expect(runner.runs == 1)
+        // Only a task list changed on the target: the same code, the cached result.
+        _ = try TaskAssignment(worker: 1, text: "more", branch: "main").commit(to: repo)
+        let again = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
+        #expect(again.first??.kind == .checkFailed)
+        #expect(runner.runs == 1)
+        #expect(await events.events.map(\.cached) == [false, true])
+        // Another command is another key.
+        let other = try self.gate(dir, command: "true", runner: runner)
+        #expect(try await other.wait(for: try await other.enqueue(["orch/worker-2"])).first??.kind != .checkFailed)
+        #expect(runner.runs == 2)
+    }
+
+    @Test func aFailingBatchIsBisectedToTheBranchThatBreaksIt() async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir, workers: 4)
+        for worker in 1...4 {
+            try Fixtures.commit(["w\(worker).txt": worker == 3 ? "broken" : "fine"], on: "orch/worker-\(worker)",
+                                message: "w\(worker)\n\nOrch-Task: T-000\(worker)", in: dir("state.git"))
+        }
+        let runner = LocalCheckRunner()
+        let gate = try gate(dir, batch: 4, runner: runner)
+        let reports = try await gate.wait(for: try await gate.enqueue((1...4).map { "orch/worker-\($0)" }))
+        #expect(reports.map { $0?.kind == .checkFailed } == [false, false, true, false])
+        // All four (fails), 1+2 (passes, lands), 3+4 (the same tree as all four: cached), 3 (fails), 4 (passes).
+        #expect(runner.runs == 4)
+        for worker in [1, 2, 4] { #expect((try? git("cat-file", "-e", "main:w\(worker).txt", in: dir("state.git"))) != nil) }
+        #expect((try? git("cat-file", "-e", "main:w3.txt", in: dir("state.git"))) == nil)
+    }
+
+    @Test func onlyOneGateRunsPerTargetAcrossProcesses() async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir)
+        try Fixtures.commit(["one.txt": "fine"], on: "orch/worker-1", message: "one", in: dir("state.git"))
+        let gate = try gate(dir)
+        // Another process holds the lock (flock(1), as a second orch merge would).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        try FileManager.default.createDirectory(atPath: gate.place.root, withIntermediateDirectories: true)
+        holder.arguments = [gate.place.lock, "sleep", "1.5"]
+        try holder.run()
+        defer { holder.terminate() }
+        for _ in 0..<100 where !GateLock.isHeld(gate.place) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(GateLock.isHeld(gate.place))
+        let entries = try await gate.enqueue(["orch/worker-1"])
+        #expect(try await gate.drainIfFree() == false)
+        #expect(try await gate.results(of: entries) == [nil])
+        // Waiting takes its turn once the other process lets go.
+        let reports = try await gate.wait(for: entries)
+        #expect(reports.first??.kind == .fastForwarded)
+        #expect(!holder.isRunning)
+    }
+
+    @Test func aCheckCutShortLeavesTheBranchQueuedAndTheTargetUnchecked() async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir)
+        try Fixtures.commit(["one.txt": "fine"], on: "orch/worker-1", message: "one", in: dir("state.git"))
+        let before = try git("rev-parse", "main", in: dir("state.git"))
+        let gate = try gate(dir, command: "sleep 2")
+        let entries = try await gate.enqueue(["orch/worker-1"])
+        let drain = Task { try await gate.drainIfFree() }
+        for _ in 0..<200 where GateRunning.current(gate.place) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(GateRunning.current(gate.place)?.branches == ["orch/worker-1"])
+        drain.cancel()
+        _ = try? await drain.value
+        // As after a crash: main did not move, the entry waits for the next gate.
+        #expect(try git("rev-parse", "main", in: dir("state.git")) == before)
+        #expect(try await gate.entries().map(\.id) == entries.map(\.id))
+    }
+}
