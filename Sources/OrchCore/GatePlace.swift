@@ -27,6 +27,22 @@ public struct GatePlace: Sendable, Equatable {
     public var home: String { root + "/home" }
     public var running: String { root + "/running.json" }
 
+    /// Removes the worktree and its index, whatever the last check did to their modes.
+    func wipeWorktree() throws {
+        Self.makeWritable(worktree)
+        try? FileManager.default.removeItem(atPath: index)
+        try FileManager.default.removeItem(atPath: worktree)
+        try prepare()
+    }
+
+    /// Gives each folder under `folder` (not following links) its owner's modes back, so it can be removed.
+    private static func makeWritable(_ folder: String) {
+        var info = stat()
+        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return }
+        chmod(folder, 0o700)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] { makeWritable(folder + "/" + name) }
+    }
+
     /// Makes the folders (0700: the checked code and its output are the project's).
     func prepare() throws {
         for folder in [root, worktree, home] {

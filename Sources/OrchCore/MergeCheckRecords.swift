@@ -10,12 +10,15 @@ public struct CheckRun: Codable, Sendable, Equatable {
     public var seconds: Double
     /// The end of its output, bounded, with secrets scrubbed.
     public var tail: String
+    /// Why the check could not run at all (the engine, the image): not the branch's fault, never cached.
+    public var startFailure: String?
 
-    public init(exitCode: Int32?, timedOut: Bool = false, seconds: Double, tail: String) {
+    public init(exitCode: Int32?, timedOut: Bool = false, seconds: Double, tail: String, startFailure: String? = nil) {
         self.exitCode = exitCode
         self.timedOut = timedOut
         self.seconds = seconds
         self.tail = tail
+        self.startFailure = startFailure
     }
 
     public var passed: Bool { exitCode == 0 && !timedOut }
@@ -30,6 +33,11 @@ public struct CheckRun: Codable, Sendable, Equatable {
     }
 }
 
+/// A check that could not run: the branch stays queued.
+struct CheckStartFailure: Error {
+    let why: String
+}
+
 /// The gate's results by merged tree and command: a tree checked once is not
 /// checked again. `refs/orch/merge-check/<command's blob id>/<tree>` points at
 /// the ``CheckRun`` as a blob. The tree is the merge's without the task lists,
@@ -38,9 +46,11 @@ public struct CheckRun: Codable, Sendable, Equatable {
 struct CheckCache {
     static let prefix = "refs/orch/merge-check/"
     let command: String
+    /// The runner's identity (the image), also part of the key.
+    let identity: String
 
     func reference(for tree: ObjectID, in repository: Repository) throws -> String {
-        Self.prefix + (try repository.createBlob(Data(command.utf8))).hex + "/" + tree.hex
+        Self.prefix + (try repository.createBlob(Data((command + "\n" + identity).utf8))).hex + "/" + tree.hex
     }
 
     func lookup(_ tree: ObjectID, in repository: Repository) throws -> CheckRun? {

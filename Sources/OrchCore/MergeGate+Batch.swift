@@ -70,7 +70,7 @@ extension MergeGate {
     /// The check's result for the batch's merged tree: from the cache, else run in the gate's worktree.
     func check(_ planned: Planned) async throws -> CheckRun {
         let (check, place, branches) = (configuration.check, place, planned.members.map(\.entry.branch))
-        let cache = CheckCache(command: check.command)
+        let cache = CheckCache(command: check.command, identity: runner.identity)
         let (tree, cached) = try await git.run {
             let repository = try self.repository()
             let tree = try CheckCache.codeTree(ofCommit: planned.tip, in: repository)
@@ -80,15 +80,28 @@ extension MergeGate {
             await observer?(CheckEvent(branches: branches, tree: tree.hex, result: cached.result, seconds: cached.seconds, cached: true))
             return cached
         }
+        await runner.clear(place)
         try await git.run {
             try place.prepare()
-            try self.repository().checkOutTree(try self.repository().treeID(ofCommit: planned.tip), into: place.worktree, indexFile: place.index)
+            let repository = try self.repository()
+            let tree = try repository.treeID(ofCommit: planned.tip)
+            do {
+                try repository.checkOutTree(tree, into: place.worktree, indexFile: place.index)
+            } catch {
+                // The last check may have left the folder unwritable (chmod 000): start it afresh, once.
+                try place.wipeWorktree()
+                try repository.checkOutTree(tree, into: place.worktree, indexFile: place.index)
+            }
             let running = GateRunning(branches: branches, since: Date().timeIntervalSince1970)
             try JSONEncoder.sorted.encode(running).write(to: URL(fileURLWithPath: place.running), options: .atomic)
         }
         var run = await runner.run(check, in: place)
         // Cut short (the server stopping): no result, nothing landed; the branches stay queued for the next gate.
         try Task.checkCancellation()
+        if let why = run.startFailure {
+            try? FileManager.default.removeItem(atPath: place.running)
+            throw CheckStartFailure(why: why)
+        }
         run.tail = configuration.scrubber.scrub(run.tail)
         let result = run
         try await git.run {

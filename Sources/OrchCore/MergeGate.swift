@@ -3,8 +3,13 @@ import GitKit
 
 /// Runs a merge check: OrchRuntime's runs it in a container from the instances' image.
 public protocol MergeCheckRunner: Sendable {
+    /// What besides the command decides a result (the image): part of the cache's key.
+    var identity: String { get }
+    /// Stops whatever of an earlier check still runs (a crash's leftover), before the worktree is written.
+    func clear(_ place: GatePlace) async
     /// Runs `check.command` in `place.worktree`; at its timeout the command is
     /// killed, with nothing of it left running, and the run counts as failed.
+    /// A run that could not start says so in ``CheckRun/startFailure``.
     func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun
 }
 
@@ -91,11 +96,15 @@ public struct MergeGate: Sendable {
         try await git.run { try queue.entries(in: self.repository()) }
     }
 
-    /// Each entry's result, nil while it waits. An entry gone from the queue without a result counts as queued again by nobody: nil.
+    /// Each entry's result, nil while it waits. An entry gone from the queue whose result is no longer
+    /// kept (its branch was queued and gated again since) is reported as queued.
     public func results(of entries: [MergeQueue.Entry]) async throws -> [MergeReport?] {
         try await git.run {
             let repository = try self.repository()
-            return try entries.map { try queue.result(of: $0, in: repository) }
+            return try entries.map { entry in
+                if let report = try queue.result(of: entry, in: repository) { return report }
+                return try queue.isQueued(entry, in: repository) ? nil : MergeReport(branch: entry.branch, kind: .queued)
+            }
         }
     }
 
@@ -106,7 +115,7 @@ public struct MergeGate: Sendable {
             let reports = try await results(of: entries)
             if !reports.contains(where: { $0 == nil }) { return reports }
             if let deadline, Date() >= deadline { return reports }
-            if gating, try await drainIfFree() { continue }
+            if gating { try await drainIfFree() }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
@@ -117,10 +126,25 @@ public struct MergeGate: Sendable {
     public func drainIfFree() async throws -> Bool {
         guard let lock = try GateLock.attempt(place) else { return false }
         defer { withExtendedLifetime(lock) {} }
+        var errors: [String: Int] = [:]
         while true {
             let entries = try await self.entries()
-            guard !entries.isEmpty else { return true }
-            try await gate(Array(entries.prefix(configuration.check.batchSize)))
+            guard let first = entries.first else { return true }
+            do {
+                try await gate(Array(entries.prefix(configuration.check.batchSize)))
+                if try await self.entries().first?.id == first.id { throw OrchError.failure("\(first.branch) stayed at the head of the merge queue") }
+            } catch let error as CheckStartFailure {
+                throw OrchError.failure("the merge check could not run (\(error.why)); \(first.branch) stays queued")
+            } catch {
+                // One branch whose gate keeps failing (not its check: git, its worktree) must not hold up the queue.
+                errors[first.id, default: 0] += 1
+                guard errors[first.id]! >= Self.attemptsPerEntry else { throw error }
+                let message = "the merge gate failed \(Self.attemptsPerEntry) times: \(OrchError(presenting: error)?.message ?? "\(error)")"
+                try await git.run { try queue.finish(first, with: MergeReport(branch: first.branch, kind: .refused, message: message), in: self.repository()) }
+            }
         }
     }
+
+    /// How often a branch's gate may fail (other than its check failing) before it is taken off the queue, refused.
+    static let attemptsPerEntry = 3
 }

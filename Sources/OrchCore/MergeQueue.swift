@@ -70,25 +70,39 @@ public struct MergeQueue: Sendable {
             .sorted { ($0.since, $0.branch) < ($1.since, $1.branch) }
     }
 
+    /// How many results per branch are kept for waiters (a branch queued again while one waits).
+    static let resultsKept = 8
+
     /// Writes an entry's result, then takes the entry off the queue.
-    /// - Throws: ``GitError`` when git fails.
+    /// - Throws: ``GitError`` when git fails (the entry then stays queued: it is gated again).
     public func finish(_ entry: Entry, with report: MergeReport, in repository: Repository) throws {
-        let blob = try repository.createBlob(try JSONEncoder.sorted.encode(Result(entry: entry.id, report: report)))
         let resultName = resultFolder + Self.key(entry.branch)
-        let previous = try repository.referenceTarget(resultName)
-        try? repository.updateReference(resultName, to: blob, expecting: previous, message: "orch: gated \(entry.branch)")
+        for attempt in 1...100 {
+            let previous = try repository.referenceTarget(resultName)
+            let kept = previous.flatMap { try? JSONDecoder().decode([Result].self, from: repository.blob($0)) } ?? []
+            let results = Array(([Result(entry: entry.id, report: report)] + kept.filter { $0.entry != entry.id }).prefix(Self.resultsKept))
+            let blob = try repository.createBlob(try JSONEncoder.sorted.encode(results))
+            do {
+                try repository.updateReference(resultName, to: blob, expecting: previous, message: "orch: gated \(entry.branch)")
+                break
+            } catch let error as GitError where error.isLostRace && attempt < 100 {
+                continue
+            }
+        }
         guard let id = ObjectID(hex: entry.id) else { return }
-        // Queued again meanwhile by nobody (enqueue keeps an entry): a lost race here is someone else's finish.
-        try? repository.deleteReference(queueFolder + Self.key(entry.branch), expecting: id)
+        do {
+            try repository.deleteReference(queueFolder + Self.key(entry.branch), expecting: id)
+        } catch let error as GitError where error.code == .modified || error.code == .notFound {
+            // Finished by another gate already (a result of its own is written): nothing left to take off.
+        }
     }
 
     /// The result for an entry, once the gate is done with it.
     /// - Throws: ``GitError`` when git fails.
     public func result(of entry: Entry, in repository: Repository) throws -> MergeReport? {
         guard let blob = try repository.referenceTarget(resultFolder + Self.key(entry.branch)),
-              let result = try? JSONDecoder().decode(Result.self, from: repository.blob(blob)),
-              result.entry == entry.id else { return nil }
-        return result.report
+              let results = try? JSONDecoder().decode([Result].self, from: repository.blob(blob)) else { return nil }
+        return results.first { $0.entry == entry.id }?.report
     }
 
     /// Whether the entry is still queued.

@@ -51,42 +51,72 @@ public struct ContainerMergeCheck: MergeCheckRunner {
         return arguments + [image, "-c", "exec 2>&1\n" + check.command]
     }
 
+    public var identity: String { image }
+
+    public func clear(_ place: GatePlace) async {
+        await Self.remove(Self.containerName(place))
+    }
+
+    /// Kills and removes a container from a task of its own: when the gate was cancelled (the server
+    /// stopping), a command run from the cancelled task would be killed before it did anything.
+    static func remove(_ name: String) async {
+        await Task.detached {
+            _ = try? await runCommand("docker", ["rm", "-f", name], allowFailure: true)
+        }.value
+    }
+
+    /// A check's output beyond this is not the project's test log: the check is stopped as failed.
+    static let maximumLog: UInt64 = 256 << 20
+
     public func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun {
         let name = Self.containerName(place)
-        _ = try? await runCommand("docker", ["rm", "-f", name], allowFailure: true)
+        await Self.remove(name)
         let log = place.root + "/check.log"
         let started = ContinuousClock.now
         let outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { await Self.runDocker(self.arguments(check, in: place), log: log) }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(check.timeoutSeconds))
-                return Task.isCancelled ? nil : .timedOut
-            }
+            group.addTask { await Self.watch(log: log, until: started + .seconds(check.timeoutSeconds)) }
             var first: Outcome?
             for await result in group {
                 guard let result else { continue }
                 first = first ?? result
-                if case .timedOut = result {
-                    _ = try? await runCommand("docker", ["kill", name], allowFailure: true)
-                }
+                if case .exited = result {} else { await Self.remove(name) }
                 group.cancelAll()
             }
             return first ?? .failedToStart("cancelled")
         }
         // A cancelled run (the server stopping) or a killed one: nothing of it may stay.
-        _ = try? await runCommand("docker", ["rm", "-f", name], allowFailure: true)
+        await Self.remove(name)
         let seconds = started.duration(to: .now).seconds
         let tail = Self.tail(ofFile: log)
         switch outcome {
+        // 125: docker's own error (the engine, the image), not the command's.
+        case .exited(125): return CheckRun(exitCode: nil, seconds: seconds, tail: tail, startFailure: "docker run exited 125: \(tail.suffix(300))")
         case .exited(let code): return CheckRun(exitCode: code, seconds: seconds, tail: tail)
         case .timedOut: return CheckRun(exitCode: nil, timedOut: true, seconds: seconds, tail: tail)
-        case .failedToStart(let why): return CheckRun(exitCode: nil, seconds: seconds, tail: tail + why)
+        case .tooMuchOutput: return CheckRun(exitCode: nil, seconds: seconds, tail: tail + "\n[orch: the check wrote more than \(Self.maximumLog >> 20) MiB and was stopped]")
+        case .failedToStart(let why): return CheckRun(exitCode: nil, seconds: seconds, tail: tail, startFailure: why)
         }
+    }
+
+    /// Waits for the deadline, checking the log's size every second; nil when cancelled (the check ended first).
+    static func watch(log: String, until deadline: ContinuousClock.Instant) async -> Outcome? {
+        while ContinuousClock.now < deadline {
+            do {
+                try await Task.sleep(for: min(.seconds(1), deadline - .now))
+            } catch {
+                return nil
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? UInt64) ?? 0
+            if size > maximumLog { return .tooMuchOutput }
+        }
+        return Task.isCancelled ? nil : .timedOut
     }
 
     enum Outcome: Sendable {
         case exited(Int32)
         case timedOut
+        case tooMuchOutput
         case failedToStart(String)
     }
 
@@ -115,7 +145,7 @@ public struct ContainerMergeCheck: MergeCheckRunner {
         try? handle.seek(toOffset: size > UInt64(tailBytes) ? size - UInt64(tailBytes) : 0)
         var text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         if size > UInt64(tailBytes), let newline = text.firstIndex(of: "\n") { text = String(text[text.index(after: newline)...]) }
-        text = text.replacingOccurrences(of: #"\u{1B}\[[0-9;?]*[A-Za-z]"#, with: "", options: .regularExpression)
+        text = text.replacingOccurrences(of: "\u{1B}\\[[0-9;?]*[A-Za-z]", with: "", options: .regularExpression)
         return String(text.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) })
     }
 

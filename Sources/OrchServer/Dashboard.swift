@@ -95,6 +95,7 @@ public struct Dashboard: Sendable {
     <h1>orch</h1>
     <div id="server">connecting… <span id="updates">0</span> updates</div>
     <div id="remote"></div>
+    <div id="queue"></div>
     <h2>Instances</h2>
     <table id="instances"><thead><tr><th>instance</th><th>role</th><th>state</th><th>task</th><th>ahead/behind</th><th>credential</th><th>tokens in/out</th><th>cost</th><th>5h/7d used</th><th>restarts</th><th>last hook</th></tr></thead><tbody></tbody></table>
     <h2>Tasks</h2>
@@ -120,6 +121,18 @@ public struct Dashboard: Sendable {
         + 'last push ' + (r.lastPush || 'none yet')
         + (r.conflict ? ' · upstream conflict in ' + r.conflict.join(', ') : '')
         + (r.lastError ? ' · last error: ' + r.lastError : '');
+      const q = report.mergeQueue, queue = document.getElementById('queue');
+      queue.replaceChildren();
+      if (q) {
+        queue.append('merge queue (' + q.command + '): '
+          + (q.checking ? 'checking ' + q.checking.branches.join(' + ') + ' for ' + Math.round(q.checking.seconds) + ' s' : 'idle')
+          + (q.queued.length ? ' · waiting: ' + q.queued.map(w => w.branch + ' (' + Math.round(w.seconds) + ' s)').join(', ') : ''));
+        for (const f of q.failures) {
+          const line = document.createElement('div'); line.className = 'failure'; line.dataset.branch = f.branch;
+          line.textContent = 'last failure: ' + f.branch + ' at ' + f.tip + ', ' + f.at + ': ' + f.summary + (f.task ? ' (fix: ' + f.task + ')' : '');
+          queue.appendChild(line);
+        }
+      }
       const body = document.querySelector('#instances tbody');
       body.replaceChildren();
       for (const i of report.instances) {

@@ -75,6 +75,9 @@ public struct InstanceTokens: Sendable {
     /// The operator's token.
     public var operatorSecret: String? { operatorToken }
 
+    /// Every token a tokens file holds, to scrub from text that leaves orch (nothing when it cannot be read).
+    public static func secrets(inFile file: String) -> [String] { Array(readFile(file).values) }
+
     /// Every token, to scrub from text that leaves the server.
     var allSecrets: [String] { Array(byInstance.values) + [operatorToken].compactMap { $0 } }
 

@@ -17,6 +17,8 @@ public struct ManagerCommands: Sendable {
     /// The merge queue's gate when `mergeCheck` is set: merges go through it.
     let gate: MergeGate?
     private let queue = BlockingQueue(label: "orch.manager-commands")
+    /// The most queue entries one request waits for (a worker count's worth and more).
+    static let maximumWait = 128
     /// How long one answer waits for the gate before it says what is still pending.
     static let waitSeconds = 20.0
 
@@ -59,6 +61,7 @@ public struct ManagerCommands: Sendable {
         let target = gate.configuration.target
         let entries: [MergeQueue.Entry]
         if let waiting = request.waitFor {
+            guard waiting.count <= maximumWait else { throw OrchError.usage("waitFor: at most \(maximumWait) entries, got \(waiting.count)") }
             entries = waiting
         } else {
             let names = try await BlockingQueue(label: "orch.merge-names").run {

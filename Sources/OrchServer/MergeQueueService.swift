@@ -41,7 +41,12 @@ extension MergeGate {
         let secrets = tokens.allSecrets
         let configuration = Configuration(repository: layout.clone, target: target, check: check,
                                           scrubber: SecretScrubber(credentialFiles: credentials.map(\.path), extras: secrets))
-        return try MergeGate(configuration: configuration, runner: ContainerMergeCheck(config: config)) { event in
+        return try MergeGate(configuration: configuration, runner: ContainerMergeCheck(config: config), observer: recording(to: events))
+    }
+
+    /// Each check as a metric and an event.
+    static func recording(to events: EventLog) -> @Sendable (CheckEvent) async -> Void {
+        { event in
             OrchMetrics.mergeChecks(result: event.cached ? "cached" : event.result).increment()
             if !event.cached { OrchMetrics.mergeCheckSeconds.recordNanoseconds(Int64(event.seconds * 1e9)) }
             await events.append(.mergeCheck, instance: nil, [

@@ -37,9 +37,12 @@ public struct OperatorMerge: Sendable {
             }
         }
         let files = try config.credentialFiles(configFile: configDirectory + "/orchestrator.json")
-        let scrubber = SecretScrubber(credentialFiles: files.map(\.path), extras: InstanceTokens.operatorToken(inFile: layout.tokens).map { [$0] } ?? [])
+        let scrubber = SecretScrubber(credentialFiles: files.map(\.path), extras: InstanceTokens.secrets(inFile: layout.tokens))
+        let runner = ContainerMergeCheck(config: config)
+        try await runner.verify(check, field: "\(configDirectory)/orchestrator.json: field mergeCheck.command")
+        let events = try EventLog(file: layout.events)
         let gate = try MergeGate(configuration: .init(repository: layout.clone, target: config.branch, check: check, scrubber: scrubber),
-                                 runner: ContainerMergeCheck(config: config))
+                                 runner: runner, observer: MergeGate.recording(to: events))
         let entries = try await gate.enqueue(names)
         if request.enqueue == true {
             return .init(target: config.branch, results: entries.map { MergeReport(branch: $0.branch, kind: .queued) })

@@ -10,13 +10,13 @@ struct StateOptions: ParsableArguments {
     var state: String?
 
     /// The state directory and the target branch (from the config when given, else `main`).
-    func resolve() throws -> (layout: StateLayout, target: String, workerCount: Int?) {
+    func resolve() throws -> (layout: StateLayout, target: String, workerCount: Int?, mergeCheck: MergeCheck?) {
         if let config {
             let settings = try OrchestratorConfig.load(directory: expandingTilde(config))
             let root = state ?? settings.stateDirectory ?? StateLayout.defaultRoot(for: settings.repositoryURL)
-            return (StateLayout(root: root), settings.branch, settings.workerCount)
+            return (StateLayout(root: root), settings.branch, settings.workerCount, settings.mergeCheck)
         }
         guard let state else { throw ValidationError("give --config or --state") }
-        return (StateLayout(root: state), "main", nil)
+        return (StateLayout(root: state), "main", nil, nil)
     }
 }

@@ -50,7 +50,7 @@ struct Status: AsyncParsableCommand {
            let report = try? JSONDecoder().decode(StatusReport.self, from: Data(body.utf8)) {
             return report
         }
-        guard let (layout, target, workerCount) = resolved else {
+        guard let (layout, target, workerCount, mergeCheck) = resolved else {
             throw OrchError.failure("no orch server answers at \(server?.url ?? "$ORCH_URL")")
         }
         let instances = workerCount.map { InstanceName.all(workerCount: $0) }
@@ -58,6 +58,6 @@ struct Status: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: layout.clone) else {
             throw OrchError.usage("no orch state in \(layout.root) (no repo.git)")
         }
-        return try StatusReport.fromState(layout: layout, target: target, instances: instances)
+        return try StatusReport.fromState(layout: layout, target: target, instances: instances, mergeCheck: mergeCheck)
     }
 }

@@ -10,6 +10,8 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
     private var trees: [String] = []
 
     var runs: Int { lock.withLock { trees.count } }
+    var identity: String { "local sh" }
+    func clear(_ place: GatePlace) async {}
 
     func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun {
         lock.withLock { trees.append(place.worktree) }
