@@ -173,6 +173,13 @@ if arguments.dropFirst().first == "rotation" {
     exit(0)
 }
 
+if arguments.dropFirst().first == "gate" {
+    // `orch-bench gate`: issue #16's figure (the merge gate's overhead; needs Docker and the test image).
+    try await benchmarkGate(work: work)
+    sh("rm", ["-rf", work])
+    exit(0)
+}
+
 if arguments.dropFirst().first == "serve" {
     // `orch-bench serve [N …]`: issue #3's start-up figures (needs Docker and the test image).
     let counts = arguments.dropFirst(2).compactMap { Int($0) }

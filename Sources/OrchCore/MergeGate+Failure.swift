@@ -25,7 +25,11 @@ extension MergeGate {
         let target = configuration.target
         let ledger = try TaskLedger(repository: repository, target: target)
         let open: (TaskLedger.Task) -> Bool = { $0.state == .queued || $0.state == .delivered }
-        if let id = previous?.task.flatMap(TaskID.init), let task = ledger.task(id), open(task) { return id }
+        if let id = previous?.task.flatMap({ TaskID($0) }), let task = ledger.task(id) {
+            // Still to do, or done on the branch after the tip that failed (a check of an older tip, or one
+            // gated while the worker pushed its fix): the same task. A fix that was in what failed needs a new one.
+            if open(task) || (task.state == .done && !failure.tasks.contains(id.description)) { return id }
+        }
         // A crash between the assignment and the record: the task is in the list, name it again.
         let marker = "(\(failure.branch) at \(failure.tip.prefix(10));"
         if let task = ledger.tasks(of: worker).first(where: { open($0) && $0.text.contains(marker) }) { return task.id }
@@ -40,6 +44,6 @@ extension MergeGate {
     private func incomingTasks(of member: Planned.Member, in repository: Repository) throws -> [TaskID] {
         let targetTip = try TaskLedger.targetTip(repository: repository, target: configuration.target)
         return try repository.commits(from: member.tip, excluding: targetTip)
-            .flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) }.uniqued()
+            .flatMap { $0.trailerValues(TaskID.trailerKey) }.compactMap { TaskID($0) }.uniqued().sorted()
     }
 }

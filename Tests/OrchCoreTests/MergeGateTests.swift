@@ -70,12 +70,16 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
         let again = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
         #expect(again.first??.kind == .checkFailed && again.first??.fixTask == "T-0003")
         #expect(!(try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git")).contains("T-0004")))
+        // A "fix" that does not fix it: the fix task was in what failed, so a new one.
+        try Fixtures.commit(["note.txt": "tried"], on: "orch/worker-2", message: "try\n\nOrch-Task: T-0003", in: dir("state.git"))
+        let tried = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
+        #expect(tried.first??.kind == .checkFailed && tried.first??.fixTask == "T-0004", "\(String(describing: tried))")
         // The worker fixes it (with the fix task's trailer): it lands, ticking both.
-        try Fixtures.commit(["two.txt": "fixed"], on: "orch/worker-2", message: "fix\n\nOrch-Task: T-0003", in: dir("state.git"))
+        try Fixtures.commit(["two.txt": "fixed"], on: "orch/worker-2", message: "fix\n\nOrch-Task: T-0004", in: dir("state.git"))
         let fixed = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
         #expect(fixed.first??.kind == .merged)
         let after = try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git"))
-        #expect(after.contains("- [x] T-0002") && after.contains("- [x] T-0003"))
+        #expect(after.contains("- [x] T-0002") && after.contains("- [x] T-0003") && after.contains("- [x] T-0004"))
         #expect(try await gate.entries().isEmpty)
     }
 
