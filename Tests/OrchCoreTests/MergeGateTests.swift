@@ -189,8 +189,12 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
         #expect(GateRunning.current(gate.place)?.branches == ["orch/worker-1"])
         drain.cancel()
         _ = try? await drain.value
-        // As after a crash: main did not move, the entry waits for the next gate.
+        // As after a crash: main did not move, the entry waits for the next gate, which checks it again.
         #expect(try git("rev-parse", "main", in: dir("state.git")) == before)
         #expect(try await gate.entries().map(\.id) == entries.map(\.id))
+        let runner = LocalCheckRunner()
+        let next = try self.gate(dir, command: "sleep 2", runner: runner)
+        #expect(try await next.wait(for: entries).first??.kind == .fastForwarded)
+        #expect(runner.runs == 1, "checked again, not taken from a cache")
     }
 }
