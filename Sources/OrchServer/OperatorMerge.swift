@@ -36,8 +36,8 @@ public struct OperatorMerge: Sendable {
                 return .init(target: config.branch, results: try names.map { MergeReport(branch: $0, outcome: try merge.merge($0, in: repository)) })
             }
         }
-        let files = try config.credentialFiles(configFile: configDirectory + "/orchestrator.json")
-        let scrubber = SecretScrubber(credentialFiles: files.map(\.path), extras: InstanceTokens.secrets(inFile: layout.tokens))
+        // Every file the glob names, valid or not: only to scrub their values from the check's output.
+        let scrubber = SecretScrubber(credentialFiles: CredentialFile.paths(matching: config.claudeConfigs), extras: InstanceTokens.secrets(inFile: layout.tokens))
         let runner = ContainerMergeCheck(config: config)
         try await runner.verify(check, field: "\(configDirectory)/orchestrator.json: field mergeCheck.command")
         let events = try EventLog(file: layout.events)

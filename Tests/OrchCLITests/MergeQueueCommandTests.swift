@@ -33,21 +33,21 @@ import TestSupport
         let before = try git("rev-parse", "main", in: repo)
         let failed = try TestSupport.run(orchExecutable, ["merge", "--config", dir("config"), "--state", dir("state"), "worker-1"])
         #expect(failed.status == 1, "\(failed.stdout)\(failed.stderr)")
-        #expect(failed.stdout.contains("orch/worker-1: not merged, the merge check failed"), failed.stdout)
-        #expect(failed.stderr.contains("value is bad"), failed.stderr)
+        #expect(failed.stdout.contains("orch/worker-1: not merged, the merge check failed"), "\(failed.stdout)")
+        #expect(failed.stderr.contains("value is bad"), "\(failed.stderr)")
         #expect(try git("rev-parse", "main~1", in: repo) == before, "main moved only by the fix task's assignment")
         #expect(try git("show", "main:WORKER_1_TASK_LIST.md", in: repo).contains("T-0002: Fix the merge of T-0001 into main"))
         // The event log has the check; the status (server down, from the config) shows the failure.
         let events = try String(contentsOfFile: dir("state", "logs", "events.jsonl"), encoding: .utf8)
         #expect(events.contains(#""event":"merge-check""#) && events.contains(#""result":"failed""#))
         let status = try TestSupport.run(orchExecutable, ["status", "--config", dir("config"), "--state", dir("state")])
-        #expect(status.stdout.contains("last failure  orch/worker-1"), status.stdout)
+        #expect(status.stdout.contains("last failure  orch/worker-1"), "\(status.stdout)")
         try Fixtures.commit(["value.txt": "good\n"], on: "orch/worker-1", message: "fix\n\nOrch-Task: T-0002", in: repo)
         let passed = try TestSupport.run(orchExecutable, ["merge", "--config", dir("config"), "--state", dir("state"), "worker-1"])
         #expect(passed.status == 0 && passed.stdout.contains("orch/worker-1: merged into main"), "\(passed.stdout)\(passed.stderr)")
         // Queued with --enqueue and no server: it waits for the next orch merge (or server) to gate it.
         let queued = try TestSupport.run(orchExecutable, ["merge", "--config", dir("config"), "--state", dir("state"), "--enqueue", "worker-1"])
-        #expect(queued.status == 0 && queued.stdout.contains("queued for the merge check"), queued.stdout)
+        #expect(queued.status == 0 && queued.stdout.contains("queued for the merge check"), "\(queued.stdout)")
     }
 
     @Test func aCommandTheImageLacksIsRefusedNamingTheFieldAndChangesNothing() throws {
@@ -58,7 +58,7 @@ import TestSupport
         let refused = try TestSupport.run(orchExecutable, ["merge", "--config", dir("config"), "--state", dir("state"), "worker-1"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("orchestrator.json: field mergeCheck.command: `no-such-test-runner` is not found in the image orch-claude-test:latest"),
-                refused.stderr)
+                "\(refused.stderr)")
         #expect(try git("for-each-ref", in: dir("state", "repo.git")) == before)
     }
 }
