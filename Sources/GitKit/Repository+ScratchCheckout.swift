@@ -41,6 +41,8 @@ extension Repository {
         try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), operation)
         options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
         options.baseline_index = index
+        // A FIFO planted where a file goes would block the write forever; O_NONBLOCK makes it fail instead.
+        options.file_open_flags = O_CREAT | O_TRUNC | O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC
         try check(git_checkout_tree(handle, treeObject, &options), operation)
         try check(git_index_write(index), operation)
     }
@@ -61,7 +63,8 @@ extension Repository {
         return collected.paths
     }
 
-    /// Removes each symbolic link in `directory` at a path (or on the way to one) that is not a link in `modes`.
+    /// Removes each symbolic link in `directory` at a path (or on the way to one) that is not a link in
+    /// `modes`, and anything at such a path that is neither a file, a folder nor a link (a FIFO, a socket).
     private func removeLinks(in directory: String, whereTreeHas modes: [String: UInt32]) throws {
         var checked: Set<String> = []
         let link = GIT_FILEMODE_LINK.rawValue
@@ -72,9 +75,10 @@ extension Repository {
                 guard checked.insert(prefix).inserted else { continue }
                 var info = stat()
                 let full = directory + "/" + prefix
-                guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { continue }
-                if prefix == path && mode == link { continue }
-                if modes[prefix] == link { continue }
+                guard lstat(full, &info) == 0 else { continue }
+                let type = info.st_mode & S_IFMT
+                if type == S_IFREG || type == S_IFDIR { continue }
+                if type == S_IFLNK && (modes[prefix] == link || (prefix == path && mode == link)) { continue }
                 unlink(full)
             }
         }

@@ -70,7 +70,7 @@ extension MergeGate {
     /// The check's result for the batch's merged tree: from the cache, else run in the gate's worktree.
     func check(_ planned: Planned) async throws -> CheckRun {
         let (check, place, branches) = (configuration.check, place, planned.members.map(\.entry.branch))
-        let cache = CheckCache(command: check.command, identity: runner.identity)
+        let cache = CheckCache(command: check.command, identity: await runner.identity())
         let (tree, cached) = try await git.run {
             let repository = try self.repository()
             let tree = try CheckCache.codeTree(ofCommit: planned.tip, in: repository)
@@ -106,10 +106,19 @@ extension MergeGate {
         let result = run
         try await git.run {
             try? FileManager.default.removeItem(atPath: place.running)
-            try cache.store(result, for: tree, in: self.repository())
+            // A timeout or a kill by a signal (the machine's load, the memory limit) may not happen again: not kept.
+            if !result.timedOut && (result.exitCode ?? 0) < 128 { try cache.store(result, for: tree, in: self.repository()) }
         }
         await observer?(CheckEvent(branches: branches, tree: tree.hex, result: run.result, seconds: run.seconds, cached: false))
         return run
+    }
+
+    /// A branch that moved on while its older tip was gated (its worker pushed, or someone queued it again
+    /// and got the entry in progress) is queued again for what it has since.
+    func requeueIfMoved(_ member: Planned.Member, in repository: Repository) throws {
+        guard let tip = try repository.branchTip(member.entry.branch), tip != member.tip,
+              !(try repository.isAncestor(tip, of: try TaskLedger.targetTip(repository: repository, target: configuration.target))) else { return }
+        _ = try queue.enqueue(member.entry.branch, in: repository)
     }
 
     /// Moves the target to the batch's last merge by compare-and-swap; false when the target moved meanwhile.
@@ -129,6 +138,7 @@ extension MergeGate {
             let outcome: BranchMerge.Outcome = member.isFastForward
                 ? .fastForwarded(to: member.commit, ticked: member.ticked) : .merged(commit: member.commit, ticked: member.ticked)
             try queue.finish(member.entry, with: MergeReport(branch: member.entry.branch, outcome: outcome), in: repository)
+            try requeueIfMoved(member, in: repository)
         }
         return true
     }

@@ -18,6 +18,7 @@ extension MergeGate {
         try failure.save(in: repository, replacing: previous?.1)
         let report = MergeReport(branch: branch, kind: .checkFailed, message: failure.summary, log: run.tail, fixTask: failure.task)
         try queue.finish(member.entry, with: report, in: repository)
+        try requeueIfMoved(member, in: repository)
     }
 
     /// The open fix task of the branch, or a new one; nil when no task list can take it.

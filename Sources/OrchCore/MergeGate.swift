@@ -3,8 +3,8 @@ import GitKit
 
 /// Runs a merge check: OrchRuntime's runs it in a container from the instances' image.
 public protocol MergeCheckRunner: Sendable {
-    /// What besides the command decides a result (the image): part of the cache's key.
-    var identity: String { get }
+    /// What besides the command decides a result (the image's id): part of the cache's key.
+    func identity() async -> String
     /// Stops whatever of an earlier check still runs (a crash's leftover), before the worktree is written.
     func clear(_ place: GatePlace) async
     /// Runs `check.command` in `place.worktree`; at its timeout the command is
@@ -62,6 +62,14 @@ public struct MergeGate: Sendable {
     let queue: MergeQueue
     public let place: GatePlace
     let git = BlockingQueue(label: "orch.merge-gate")
+    /// Per queue entry, how often its gate failed other than by its check: kept across drains.
+    let errors = ErrorCounts()
+
+    final class ErrorCounts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var counts: [String: Int] = [:]
+        func add(_ id: String) -> Int { lock.withLock { counts[id, default: 0] += 1; return counts[id]! } }
+    }
 
     /// - Throws: ``OrchError`` when the repository cannot be opened.
     public init(configuration: Configuration, runner: any MergeCheckRunner, observer: (@Sendable (CheckEvent) async -> Void)? = nil) throws {
@@ -102,8 +110,9 @@ public struct MergeGate: Sendable {
         try await git.run {
             let repository = try self.repository()
             return try entries.map { entry in
-                if let report = try queue.result(of: entry, in: repository) { return report }
-                return try queue.isQueued(entry, in: repository) ? nil : MergeReport(branch: entry.branch, kind: .queued)
+                // Queued first: a result is written before its entry goes, so one gone has its result, unless superseded.
+                if try queue.isQueued(entry, in: repository) { return nil }
+                return try queue.result(of: entry, in: repository) ?? MergeReport(branch: entry.branch, kind: .queued)
             }
         }
     }
@@ -120,13 +129,19 @@ public struct MergeGate: Sendable {
         }
     }
 
+    /// Removes what a crashed gate left running (the server calls it when it starts).
+    public func clearLeftovers() async {
+        guard let lock = try? GateLock.attempt(place) else { return }
+        await runner.clear(place)
+        withExtendedLifetime(lock) {}
+    }
+
     /// Gates every queued branch, if no one else holds the lock.
     /// - Returns: false when another process holds it.
     @discardableResult
     public func drainIfFree() async throws -> Bool {
         guard let lock = try GateLock.attempt(place) else { return false }
         defer { withExtendedLifetime(lock) {} }
-        var errors: [String: Int] = [:]
         while true {
             let entries = try await self.entries()
             guard let first = entries.first else { return true }
@@ -137,8 +152,8 @@ public struct MergeGate: Sendable {
                 throw OrchError.failure("the merge check could not run (\(error.why)); \(first.branch) stays queued")
             } catch {
                 // One branch whose gate keeps failing (not its check: git, its worktree) must not hold up the queue.
-                errors[first.id, default: 0] += 1
-                guard errors[first.id]! >= Self.attemptsPerEntry else { throw error }
+                if error is CancellationError { throw error }
+                guard errors.add(first.id) >= Self.attemptsPerEntry else { throw error }
                 let message = "the merge gate failed \(Self.attemptsPerEntry) times: \(OrchError(presenting: error)?.message ?? "\(error)")"
                 try await git.run { try queue.finish(first, with: MergeReport(branch: first.branch, kind: .refused, message: message), in: self.repository()) }
             }

@@ -121,8 +121,12 @@ final class FlowEngine: @unchecked Sendable {
             }
         }
         for failure in (try? workspace.checkFailures()) ?? [] {
-            guard let task = failure.task.flatMap({ TaskID($0) }), ledger.task(task) != nil else { continue }
-            inbox.queue(ManagerNotice(.checkFailed(fixTask: task), text: Instructions.checkFailed(failure, fixTask: task, target: workspace.target)))
+            if let task = failure.task.flatMap({ TaskID($0) }), ledger.task(task) != nil {
+                inbox.queue(ManagerNotice(.checkFailed(fixTask: task), text: Instructions.checkFailed(failure, fixTask: task, target: workspace.target)))
+            } else if failure.task == nil {
+                inbox.queue(ManagerNotice(.branchCheckFailed(branch: failure.branch, tip: failure.tip),
+                                          text: Instructions.checkFailed(failure, target: workspace.target)))
+            }
         }
     }
 

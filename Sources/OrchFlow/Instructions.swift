@@ -61,6 +61,12 @@ enum Instructions {
             + "orch gave \(worker) \(fixTask) to fix it; merge \(worker) again once \(fixTask) is done."
     }
 
+    /// The manager's notice of a merge that failed the check on a branch no worker owns.
+    static func checkFailed(_ failure: CheckFailure, target: String) -> String {
+        "the merge of \(failure.branch) into \(target) fails the merge check: \(failure.summary); \(target) is unchanged. "
+            + "Its output ends: \(failure.tail.suffix(600).split(whereSeparator: \.isNewline).joined(separator: " | ")). Fix it on \(failure.branch) and merge it again."
+    }
+
     /// The reminder for a worker that stopped with its task not done.
     static func reminder(_ task: TaskLedger.Task, branch: String, count: Int, of limit: Int) -> String {
         """

@@ -41,6 +41,8 @@ public enum NoticeKey: Hashable, Sendable, CustomStringConvertible {
     case paused(InstanceName, until: Int)
     /// A branch's merge failed the merge check and its worker got a task to fix it: `check-failed:<fix task>`.
     case checkFailed(fixTask: TaskID)
+    /// A branch no worker owns (the manager's) failed the merge check at a tip: `check-failed:<branch>:<tip>`.
+    case branchCheckFailed(branch: String, tip: String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum NoticeKey: Hashable, Sendable, CustomStringConvertible {
         case .upstreamConflict(let tip): "upstream-conflict:\(tip)"
         case .paused(let instance, let until): "paused:\(instance):\(until)"
         case .checkFailed(let task): "check-failed:\(task)"
+        case .branchCheckFailed(let branch, let tip): "check-failed:\(branch):\(tip)"
         }
     }
 }

@@ -47,11 +47,16 @@ public struct ContainerMergeCheck: MergeCheckRunner {
                          "-w", place.worktree, "-e", "HOME=\(place.home)", "-e", "CI=1", "--entrypoint", "/bin/sh"]
         if let cpus = resources?.cpus { arguments += ["--cpus", String(cpus)] }
         if let memory = resources?.memory { arguments += ["--memory", memory] }
-        // One stream, in order: the end of it is what the worker is shown.
-        return arguments + [image, "-c", "exec 2>&1\n" + check.command]
+        // One stream, in order: the end of it is what the worker is shown. docker run exits 125 when it
+        // cannot start the container, so the command's own 125 is passed on as 1.
+        return arguments + [image, "-c", "exec 2>&1\n(\n" + check.command + "\n)\nstatus=$?\n[ \"$status\" -eq 125 ] && status=1\nexit \"$status\""]
     }
 
-    public var identity: String { image }
+    /// The image's id (a rebuilt `:latest` is another toolchain), else its name.
+    public func identity() async -> String {
+        let id = (try? await runCommand("docker", ["image", "inspect", "--format", "{{.Id}}", image], allowFailure: true)) ?? ""
+        return id.hasPrefix("sha256:") ? id.trimmingCharacters(in: .whitespacesAndNewlines) : image
+    }
 
     public func clear(_ place: GatePlace) async {
         await Self.remove(Self.containerName(place))
@@ -61,7 +66,13 @@ public struct ContainerMergeCheck: MergeCheckRunner {
     /// stopping), a command run from the cancelled task would be killed before it did anything.
     static func remove(_ name: String) async {
         await Task.detached {
-            _ = try? await runCommand("docker", ["rm", "-f", name], allowFailure: true)
+            // An engine that does not answer must not hold up the gate (or the server's stop) for good.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try? await runCommand("docker", ["rm", "-f", name], allowFailure: true) }
+                group.addTask { try? await Task.sleep(for: .seconds(30)) }
+                await group.next()
+                group.cancelAll()
+            }
         }.value
     }
 
@@ -146,7 +157,7 @@ public struct ContainerMergeCheck: MergeCheckRunner {
         var text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         if size > UInt64(tailBytes), let newline = text.firstIndex(of: "\n") { text = String(text[text.index(after: newline)...]) }
         text = text.replacingOccurrences(of: "\u{1B}\\[[0-9;?]*[A-Za-z]", with: "", options: .regularExpression)
-        return String(text.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) })
+        return String(text.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && !(0x7F...0x9F).contains($0.value)) })
     }
 
     /// Refuses a command whose program the image does not have.

@@ -13,6 +13,8 @@ struct MergeQueueService: Service {
     let logger: Logger
 
     func run() async throws {
+        // A container a crashed server's check left running goes before anything else is checked.
+        await gate.clearLeftovers()
         await cancelWhenGracefulShutdown {
             var failures = 0
             while !Task.isCancelled {

@@ -31,7 +31,7 @@ import TestSupport
 
     @Test func aLinkTheCheckPlantedIsNotFollowedOutOfTheFolder() throws {
         let dir = ScratchDirectory()
-        try Fixtures.repository(at: dir("seed"), files: ["src/a.txt": "a\n", "top.txt": "t\n"])
+        try Fixtures.repository(at: dir("seed"), files: ["src/a.txt": "a\n", "top.txt": "t\n", "fifo.txt": "f\n"])
         try git("clone", "-q", "--bare", dir("seed"), dir("repo.git"), in: dir.path)
         let repo = try Repository.open(at: dir("repo.git"))
         let first = try repo.treeID(ofCommit: try #require(try repo.branchTip("main")))
@@ -46,8 +46,13 @@ import TestSupport
         try FileManager.default.createSymbolicLink(atPath: dir("work", "top.txt"), withDestinationPath: dir("victim.txt"))
         let next = try repo.tree(first, applying: [.write(path: "src/a.txt", contents: Data("changed\n".utf8)),
                                                    .write(path: "src/new.txt", contents: Data("new\n".utf8)),
-                                                   .write(path: "top.txt", contents: Data("t2\n".utf8))])
+                                                   .write(path: "top.txt", contents: Data("t2\n".utf8)),
+                                                   .write(path: "fifo.txt", contents: Data("f2\n".utf8))])
+        // And a FIFO where a file goes: writing it would block for ever.
+        try FileManager.default.removeItem(atPath: dir("work", "fifo.txt"))
+        #expect(mkfifo(dir("work", "fifo.txt"), 0o600) == 0)
         try repo.checkOutTree(next, into: dir("work"), indexFile: dir("index"))
+        #expect(try String(contentsOfFile: dir("work", "fifo.txt"), encoding: .utf8) == "f2\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir("outside")).isEmpty, "nothing written through the link")
         #expect(try String(contentsOfFile: dir("victim.txt"), encoding: .utf8) == "victim\n")
         #expect(try String(contentsOfFile: dir("work", "src/a.txt"), encoding: .utf8) == "changed\n")

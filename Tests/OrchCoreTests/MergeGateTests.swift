@@ -8,13 +8,16 @@ import TestSupport
 final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
     private let lock = NSLock()
     private var trees: [String] = []
+    /// Runs while the first check runs (a worker pushing meanwhile, say).
+    var during: (@Sendable () throws -> Void)?
 
     var runs: Int { lock.withLock { trees.count } }
-    var identity: String { "local sh" }
+    func identity() async -> String { "local sh" }
     func clear(_ place: GatePlace) async {}
 
     func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun {
-        lock.withLock { trees.append(place.worktree) }
+        let first = lock.withLock { trees.append(place.worktree); return trees.count == 1 }
+        if first { try? during?() }
         guard let result = try? TestSupport.run("/bin/sh", ["-c", check.command + " 2>&1"], in: place.worktree) else {
             return CheckRun(exitCode: nil, seconds: 0, tail: "cannot run sh")
         }
@@ -163,18 +166,51 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         try FileManager.default.createDirectory(atPath: gate.place.root, withIntermediateDirectories: true)
-        holder.arguments = [gate.place.lock, "sleep", "1.5"]
+        // It holds the lock until the test makes the file `release` (killing flock would leave its child holding it).
+        holder.arguments = [gate.place.lock, "sh", "-c", "i=0; while [ ! -e \(dir("release")) ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done"]
         try holder.run()
-        defer { holder.terminate() }
-        for _ in 0..<100 where !GateLock.isHeld(gate.place) { try await Task.sleep(for: .milliseconds(20)) }
+        defer { if holder.isRunning { holder.terminate() } }
+        for _ in 0..<500 where !GateLock.isHeld(gate.place) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(GateLock.isHeld(gate.place))
         let entries = try await gate.enqueue(["orch/worker-1"])
         #expect(try await gate.drainIfFree() == false)
         #expect(try await gate.results(of: entries) == [nil])
+        #expect(try await gate.wait(for: entries, until: Date().addingTimeInterval(0.5)) == [nil], "it waits its turn")
         // Waiting takes its turn once the other process lets go.
+        FileManager.default.createFile(atPath: dir("release"), contents: nil)
         let reports = try await gate.wait(for: entries)
         #expect(reports.first??.kind == .fastForwarded)
-        #expect(!holder.isRunning)
+    }
+
+    @Test func aBranchWhoseGateKeepsFailingIsRefusedAfterThreeTriesAndTheQueueGoesOn() async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir)
+        // A file name no file system takes: its checkout fails every time, whatever the gate wipes.
+        try Fixtures.commit([String(repeating: "n", count: 300) + ".txt": "x"], on: "orch/worker-1", message: "long", in: dir("state.git"))
+        try Fixtures.commit(["two.txt": "fine"], on: "orch/worker-2", message: "two", in: dir("state.git"))
+        let gate = try gate(dir)
+        let entries = try await gate.enqueue(["orch/worker-1", "orch/worker-2"])
+        for _ in 0..<2 { await #expect(throws: (any Error).self) { try await gate.drainIfFree() } }
+        #expect(try await gate.drainIfFree())
+        let reports = try await gate.results(of: entries)
+        #expect(reports[0]?.kind == .refused && reports[0]?.message?.contains("failed 3 times") == true, "\(reports)")
+        #expect(reports[1]?.kind == .fastForwarded)
+    }
+
+    @Test func aBranchThatMovesWhileItsOlderTipIsCheckedIsQueuedAgain() async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir)
+        try Fixtures.commit(["one.txt": "fine"], on: "orch/worker-1", message: "one\n\nOrch-Task: T-0001", in: dir("state.git"))
+        let runner = LocalCheckRunner()
+        let path = dir("state.git")
+        runner.during = { try Fixtures.commit(["more.txt": "more"], on: "orch/worker-1", message: "more", in: path) }
+        let gate = try gate(dir, runner: runner)
+        let first = try await gate.wait(for: try await gate.enqueue(["orch/worker-1"]))
+        #expect(first.first??.kind == .fastForwarded)
+        // Queued again for what it pushed meanwhile, and gated in the same turn.
+        #expect(runner.runs == 2)
+        #expect(try await gate.entries().isEmpty)
+        #expect((try? git("cat-file", "-e", "main:more.txt", in: dir("state.git"))) != nil)
     }
 
     @Test func aCheckCutShortLeavesTheBranchQueuedAndTheTargetUnchecked() async throws {

@@ -43,13 +43,23 @@ import TestSupport
         let place = try place(dir)
         let runner = ContainerMergeCheck(image: Self.image, network: "none", resources: nil)
         let started = Date()
-        let run = await runner.run(MergeCheck(command: "echo started; sleep 600 & sleep 600", timeoutSeconds: 2), in: place)
+        let run = await runner.run(MergeCheck(command: "echo started; sleep 600 & sleep 600", timeoutSeconds: 8), in: place)
         #expect(run.timedOut && !run.passed)
         #expect(run.tail.contains("started"))
         #expect(Date().timeIntervalSince(started) < 60)
-        #expect(run.summary(command: "sleep", timeout: 2).contains("did not finish in 2 s"))
+        #expect(run.summary(command: "sleep", timeout: 8).contains("did not finish in 8 s"))
         let left = try TestSupport.run("docker", ["ps", "-a", "--filter", "name=orch-gate-", "--format", "{{.Names}}"])
         #expect(!left.stdout.contains(ContainerMergeCheckTests.containerName(place)), "no container of the check is left")
+    }
+
+    @Test func theCommandsOwnStatus125IsAFailureAndAMissingImageCannotStart() async throws {
+        guard try await engineReady() else { return }
+        let dir = ScratchDirectory()
+        let place = try place(dir)
+        let own = await ContainerMergeCheck(image: Self.image, network: "none", resources: nil).run(MergeCheck(command: "exit 125"), in: place)
+        #expect(own.exitCode == 1 && own.startFailure == nil, "\(own)")
+        let missing = await ContainerMergeCheck(image: "orch-no-such-image:latest", network: "none", resources: nil).run(MergeCheck(command: "true"), in: place)
+        #expect(missing.startFailure != nil && !missing.passed, "\(missing)")
     }
 
     @Test func aProgramTheImageLacksIsRefusedNamingTheField() async throws {
