@@ -88,17 +88,14 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var message: String?
     /// The end of the check's output (scrubbed).
     public var log: String?
-    /// The task orch gave the branch's worker to fix a failed check.
-    public var fixTask: String?
 
-    public init(branch: String, kind: Kind, message: String? = nil, log: String? = nil, fixTask: String? = nil) {
+    public init(branch: String, kind: Kind, message: String? = nil, log: String? = nil) {
         self.branch = branch
         self.kind = kind
         ticked = []
         paths = []
         self.message = message
         self.log = log
-        self.fixTask = fixTask
     }
 
     public init(branch: String, outcome: BranchMerge.Outcome) {
@@ -131,7 +128,7 @@ public struct MergeReport: Codable, Sendable, Equatable {
         case .merged: return "\(branch): merged into \(target) as \((commit ?? "").prefix(12))\(done)"
         case .conflicted: return paths.joined(separator: "\n")
         case .checkFailed:
-            let fix = fixTask.map { "; \($0) asks its worker to fix it" } ?? ""
+            let fix = InstanceName(branch: branch).flatMap { $0.workerNumber == nil ? nil : "; orch hands the output to \($0) to fix" } ?? ""
             return "\(branch): not merged, the merge check failed: \(message ?? "")\(fix)"
         case .queued: return "\(branch): queued for the merge check"
         case .refused: return "\(branch): not merged: \(message ?? "")"

@@ -27,6 +27,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// orch gave up on a task.
     public static let taskFailed = EventKind(rawValue: "task-failed")
 
+    /// A worker was handed the failed merge check of its branch (tip, by stop-hook or pane).
+    public static let checkFailureDelivered = EventKind(rawValue: "check-failure-delivered")
     /// The merge gate checked a merge (branches, tree, result `passed`/`failed`/`timeout`, seconds, cached).
     public static let mergeCheck = EventKind(rawValue: "merge-check")
 

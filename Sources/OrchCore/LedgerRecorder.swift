@@ -35,6 +35,11 @@ public final class LedgerRecorder: @unchecked Sendable {
         await write("record that \(task) failed") { try TaskLedger.markFailed(task, at: commit, in: $0) }
     }
 
+    /// Records that the worker of `branch` had its turn on the merge check that failed at `tip` (see ``CheckFailure``).
+    public func checkFixed(branch: String, failedAt tip: String, fixedAt: String) async {
+        await write("record the fix of \(branch)'s failed merge check") { try CheckFailure.markFixed(branch: branch, failedAt: tip, fixedAt: fixedAt, in: $0) }
+    }
+
     private func write(_ what: String, _ body: @escaping @Sendable (Repository) throws -> Void) async {
         await queue.run {
             do {

@@ -72,10 +72,12 @@ struct CheckCache {
     }
 }
 
-/// A worker branch whose merge failed the check, and the task orch gave its
-/// worker to fix it: `refs/orch/check-failure/<branch>` points at it as a blob.
-/// One fix task is open per branch at a time: later failures while it is open
-/// update the log its worker is shown, they add no task.
+/// A branch whose merge failed the check: `refs/orch/check-failure/<branch>`
+/// points at it as a blob. The failure goes back to the branch's worker as an
+/// instruction, as a conflict does; the target is not touched. It is open
+/// until the worker has had its turn on it (or a later merge of the branch
+/// passed): then `fixedAt` holds the branch's tip, and the manager is told to
+/// merge the branch again.
 public struct CheckFailure: Codable, Sendable, Equatable {
     public var branch: String
     /// The branch's tip that failed.
@@ -87,14 +89,16 @@ public struct CheckFailure: Codable, Sendable, Equatable {
     public var tail: String
     /// The tasks the merge would have ticked.
     public var tasks: [String]
-    /// The fix task, once assigned.
-    public var task: String?
     /// Unix seconds.
     public var at: Double
+    /// The branch's tip once its worker had its turn on the failure (or a later merge passed); nil while open.
+    public var fixedAt: String?
 
     static let prefix = "refs/orch/check-failure/"
 
     static func reference(_ branch: String) -> String { prefix + MergeQueue.key(branch) }
+
+    public var isOpen: Bool { fixedAt == nil }
 
     /// Every branch's last failure.
     public static func all(in repository: Repository) throws -> [CheckFailure] {
@@ -111,12 +115,20 @@ public struct CheckFailure: Codable, Sendable, Equatable {
 
     func save(in repository: Repository, replacing previous: ObjectID?) throws {
         let blob = try repository.createBlob(try JSONEncoder.sorted.encode(self))
-        try repository.updateReference(Self.reference(branch), to: blob, expecting: previous, message: "orch: merge check failed on \(branch)")
+        try repository.updateReference(Self.reference(branch), to: blob, expecting: previous, message: "orch: merge check of \(branch)")
     }
 
-    /// The fix task's text: one line, as `orch assign` takes it.
-    func taskText(target: String) -> String {
-        let what = tasks.isEmpty ? branch : tasks.joined(separator: ", ")
-        return "Fix the merge of \(what) into \(target): \(summary) (\(branch) at \(tip.prefix(10)); orch gives the output)"
+    /// Closes the failure of `branch` at `tip`, if it is still that one and open.
+    public static func markFixed(branch: String, failedAt tip: String, fixedAt: String, in repository: Repository) throws {
+        for _ in 0..<100 {
+            guard let (failure, blob) = try load(branch, in: repository), failure.tip == tip, failure.isOpen else { return }
+            var fixed = failure
+            fixed.fixedAt = fixedAt
+            do {
+                return try fixed.save(in: repository, replacing: blob)
+            } catch let error as GitError where error.isLostRace {
+                continue
+            }
+        }
     }
 }

@@ -138,6 +138,7 @@ extension MergeGate {
             let outcome: BranchMerge.Outcome = member.isFastForward
                 ? .fastForwarded(to: member.commit, ticked: member.ticked) : .merged(commit: member.commit, ticked: member.ticked)
             try queue.finish(member.entry, with: MergeReport(branch: member.entry.branch, outcome: outcome), in: repository)
+            try closeFailure(of: member, in: repository)
             try requeueIfMoved(member, in: repository)
         }
         return true

@@ -18,8 +18,8 @@ public struct MergeQueueStatus: Codable, Sendable, Equatable {
         public var branch: String
         public var tip: String
         public var summary: String
-        /// The fix task orch gave the branch's worker.
-        public var task: String?
+        /// Whether its worker has had its turn on it (or a later merge passed).
+        public var fixed: Bool
         /// ISO 8601.
         public var at: String
     }
@@ -39,7 +39,7 @@ public struct MergeQueueStatus: Codable, Sendable, Equatable {
         let queued = try MergeQueue(target: target).entries(in: repository)
             .map { Waiting(branch: $0.branch, seconds: max(0, now.timeIntervalSince1970 - $0.since)) }
         let failures = try CheckFailure.all(in: repository).map {
-            Failure(branch: $0.branch, tip: String($0.tip.prefix(12)), summary: $0.summary, task: $0.task,
+            Failure(branch: $0.branch, tip: String($0.tip.prefix(12)), summary: $0.summary, fixed: !$0.isOpen,
                     at: Date(timeIntervalSince1970: $0.at).formatted(.iso8601))
         }
         return MergeQueueStatus(command: command, checking: checking, queued: queued, failures: failures)

@@ -10,6 +10,8 @@ enum FlowEffect: Sendable {
     case markDelivered(TaskID, at: CommitID)
     /// orch gave up on a task (its branch's tip), and why.
     case markFailed(TaskID, at: CommitID, worker: Int, reason: String)
+    /// A worker had its turn on the merge check that failed on its branch at `failedAt` (its branch now at `fixedAt`).
+    case markCheckFixed(branch: String, failedAt: String, fixedAt: String)
     /// A line for an instance's pane.
     case type(String, into: InstanceName)
 }

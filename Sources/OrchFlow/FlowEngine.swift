@@ -121,12 +121,7 @@ final class FlowEngine: @unchecked Sendable {
             }
         }
         for failure in (try? workspace.checkFailures()) ?? [] {
-            if let task = failure.task.flatMap({ TaskID($0) }), ledger.task(task) != nil {
-                inbox.queue(ManagerNotice(.checkFailed(fixTask: task), text: Instructions.checkFailed(failure, fixTask: task, target: workspace.target)))
-            } else if failure.task == nil {
-                inbox.queue(ManagerNotice(.branchCheckFailed(branch: failure.branch, tip: failure.tip),
-                                          text: Instructions.checkFailed(failure, target: workspace.target)))
-            }
+            inbox.queue(ManagerNotice(.checkFailed(branch: failure.branch, tip: failure.tip), text: Instructions.checkFailed(failure, target: workspace.target)))
         }
     }
 
@@ -151,6 +146,8 @@ final class FlowEngine: @unchecked Sendable {
                     await recorder.failed(task, at: tip)
                     await events?.append(.taskFailed, instance: .worker(worker), ["task": task.description, "reason": reason])
                 }
+            case .markCheckFixed(let branch, let failedAt, let fixedAt):
+                chain { await recorder.checkFixed(branch: branch, failedAt: failedAt, fixedAt: fixedAt) }
             case .type:
                 rest.effects.append(effect)
             }

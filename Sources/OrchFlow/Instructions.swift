@@ -17,13 +17,10 @@ enum Instructions {
     ///   - oneLine: for typing into a pane, where a newline would submit early.
     ///   - takeFirst: the instance's hooks run no orch (`"hooks": "http"`), so it takes its branch by running `orch checkout`.
     static func taskInstruction(_ task: TaskLedger.Task, branch: String, target: String, sync: WorkerBranchSync.Outcome?,
-                                resumed: Bool = false, oneLine: Bool = false, takeFirst: Bool = false, checkLog: String? = nil) -> String {
+                                resumed: Bool = false, oneLine: Bool = false, takeFirst: Bool = false, checkFailure: CheckFailure? = nil) -> String {
         var parts: [String] = []
         parts.append(resumed ? "Carry on with task \(task.id): \(task.text)" : "Next task \(task.id): \(task.text)")
-        if let checkLog, !checkLog.isEmpty {
-            let shown = String(checkLog.suffix(3_000))
-            parts.append("The merge check's output ends with:" + (oneLine ? " " + shown.split(whereSeparator: \.isNewline).joined(separator: " | ") : "\n" + shown))
-        }
+        if let checkFailure { parts.append("Before the task: " + fix(checkFailure, target: target, oneLine: oneLine)) }
         if takeFirst { parts.append(takeBranch(branch, target: target)) }
         if let sync, let first = syncInstruction(sync, branch: branch, target: target) {
             parts.append("Before the task: \(first)")
@@ -53,18 +50,32 @@ enum Instructions {
         }
     }
 
-    /// The manager's notice of a merge that failed the check.
-    static func checkFailed(_ failure: CheckFailure, fixTask: TaskID, target: String) -> String {
-        let worker = InstanceName(branch: failure.branch).map { "\($0)" } ?? failure.branch
-        let what = failure.tasks.isEmpty ? failure.branch : failure.tasks.joined(separator: ", ")
-        return "the merge of \(what) (\(failure.branch)) into \(target) fails the merge check: \(failure.summary); \(target) is unchanged. "
-            + "orch gave \(worker) \(fixTask) to fix it; merge \(worker) again once \(fixTask) is done."
+    /// What every instruction to fix a failed merge check holds (the scripted model's rules match it).
+    static let fixMarker = "so that the merge check passes"
+
+    /// A worker's instruction to fix its branch after its merge failed the check, with the output's end.
+    static func fix(_ failure: CheckFailure, target: String, oneLine: Bool = false) -> String {
+        let what = failure.tasks.isEmpty ? "" : " of \(failure.tasks.joined(separator: ", "))"
+        let shown = String(failure.tail.suffix(3_000))
+        return "Fix \(failure.branch) \(fixMarker): the merge\(what) into \(target) fails it (\(failure.summary)), so \(target) is unchanged. "
+            + "Run `\(failure.command)` yourself, fix the code, and commit on \(failure.branch). The check's output ends with:"
+            + (oneLine ? " " + shown.split(whereSeparator: \.isNewline).joined(separator: " | ") : "\n" + shown)
     }
 
-    /// The manager's notice of a merge that failed the check on a branch no worker owns.
+    /// The manager's notice of a merge that failed the check.
     static func checkFailed(_ failure: CheckFailure, target: String) -> String {
-        "the merge of \(failure.branch) into \(target) fails the merge check: \(failure.summary); \(target) is unchanged. "
-            + "Its output ends: \(failure.tail.suffix(600).split(whereSeparator: \.isNewline).joined(separator: " | ")). Fix it on \(failure.branch) and merge it again."
+        let what = failure.tasks.isEmpty ? failure.branch : "\(failure.tasks.joined(separator: ", ")) (\(failure.branch))"
+        let head = "the merge of \(what) into \(target) fails the merge check: \(failure.summary); \(target) is unchanged. "
+        guard let worker = InstanceName(branch: failure.branch), worker.workerNumber != nil else {
+            return head + "Its output ends: \(failure.tail.suffix(600).split(whereSeparator: \.isNewline).joined(separator: " | ")). "
+                + "Fix it on \(failure.branch) and merge it again."
+        }
+        return head + "orch handed the output to \(worker) and tells you when it has worked on it."
+    }
+
+    /// The manager's notice that a worker had its turn on its failed merge check.
+    static func checkFixed(_ worker: Int) -> String {
+        "\(InstanceName.worker(worker)) worked on what failed the merge check: merge it again with `orch merge \(InstanceName.worker(worker))`."
     }
 
     /// The reminder for a worker that stopped with its task not done.

@@ -39,10 +39,10 @@ public enum NoticeKey: Hashable, Sendable, CustomStringConvertible {
     case upstreamConflict(remoteTip: String)
     /// Every credential file is limited; an instance waits: `paused:worker-1:<unix time>`.
     case paused(InstanceName, until: Int)
-    /// A branch's merge failed the merge check and its worker got a task to fix it: `check-failed:<fix task>`.
-    case checkFailed(fixTask: TaskID)
-    /// A branch no worker owns (the manager's) failed the merge check at a tip: `check-failed:<branch>:<tip>`.
-    case branchCheckFailed(branch: String, tip: String)
+    /// A branch's merge failed the merge check at a tip: `check-failed:orch/worker-2:<tip>`.
+    case checkFailed(branch: String, tip: String)
+    /// The branch's worker had its turn on that failure: merge it again: `check-fixed:orch/worker-2:<tip that failed>`.
+    case checkFixed(branch: String, tip: String)
 
     public var description: String {
         switch self {
@@ -53,8 +53,8 @@ public enum NoticeKey: Hashable, Sendable, CustomStringConvertible {
         case .resolved(let worker, let tip): "resolved:\(InstanceName.worker(worker)):\(tip)"
         case .upstreamConflict(let tip): "upstream-conflict:\(tip)"
         case .paused(let instance, let until): "paused:\(instance):\(until)"
-        case .checkFailed(let task): "check-failed:\(task)"
-        case .branchCheckFailed(let branch, let tip): "check-failed:\(branch):\(tip)"
+        case .checkFailed(let branch, let tip): "check-failed:\(branch):\(tip)"
+        case .checkFixed(let branch, let tip): "check-fixed:\(branch):\(tip)"
         }
     }
 }

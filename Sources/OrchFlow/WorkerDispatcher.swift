@@ -21,6 +21,10 @@ struct WorkerDispatcher {
         var conflictedAt: CommitID?
         /// Stops in a row with its branch still conflicting with the target.
         var conflictReminders = 0
+        /// The failed merge check (its tip) handed to it, until its turn on it ends.
+        var checkDelivered: String?
+        /// Failed merge checks (their tips) it has had its turn on, before the record says so.
+        var checkFixed: Set<String> = []
     }
 
     let target: String
@@ -57,6 +61,7 @@ struct WorkerDispatcher {
         state.idle = false
         var ledger = read
         let name = InstanceName.worker(worker)
+        closeCheckFailure(worker, &state, inbox: &inbox, &step)
         if let current = ledger.current(of: worker), current.state == .delivered {
             let count = state.reminders[current.id, default: 0] + 1
             if count <= policy.reminders {
@@ -69,12 +74,18 @@ struct WorkerDispatcher {
             ledger = try workspace.ledger()
         }
         let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
+        let failure = dueCheckFailure(worker, state)
+        if let failure { handOver(failure, to: worker, &state, &step, by: "stop-hook") }
         if let next = ledger.current(of: worker) {
             deliver(next.id, at: ledger.targetTip, &step)
             state.conflictReminders = 0
             step.record(.delivered, name, ["task": next.id.description, "by": "stop-hook"])
             step.reply = .block(Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered,
-                                                                  takeFirst: takeFirst, checkLog: checkLog(for: next.id)))
+                                                                  takeFirst: takeFirst, checkFailure: failure))
+            return
+        }
+        if let failure {
+            step.reply = .block(Instructions.syncFirst(Instructions.fix(failure, target: target), branch: name.branch, target: target, takeFirst: takeFirst))
             return
         }
         if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
@@ -117,11 +128,16 @@ struct WorkerDispatcher {
             }
             return
         }
+        let failure = dueCheckFailure(worker, state)
+        if let failure { handOver(failure, to: worker, &state, &step, by: "pane") }
         if let next = ledger.current(of: worker) {
             let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
             let text = Instructions.taskInstruction(next, branch: name.branch, target: target, sync: synced, resumed: next.state == .delivered,
-                                                   oneLine: true, takeFirst: takeFirst, checkLog: checkLog(for: next.id))
+                                                   oneLine: true, takeFirst: takeFirst, checkFailure: failure)
             step.effects.append(.type(state.delivery.start(text, marker: next.id.trailer, task: next.id, now: now), into: name))
+        } else if let failure {
+            let text = Instructions.syncFirst(Instructions.fix(failure, target: target, oneLine: true), branch: name.branch, target: target, takeFirst: takeFirst)
+            step.effects.append(.type(state.delivery.start(text, marker: Instructions.syncMarker, now: now), into: name))
         } else if workspace.lastSync(of: worker) != ledger.targetTip {
             let synced = syncBranch(worker, &state, ledger: ledger, inbox: &inbox)
             if let instruction = Instructions.syncInstruction(synced, branch: name.branch, target: target) {
@@ -132,9 +148,28 @@ struct WorkerDispatcher {
         }
     }
 
-    /// The failed check's output, when the task is one orch gave to fix a merge.
-    private func checkLog(for task: TaskID) -> String? {
-        ((try? workspace.checkFailures()) ?? []).first { $0.task == task.description }.map { "\($0.summary)\n\($0.tail)" }
+    /// The failed merge check of the worker's branch that it has not been handed yet.
+    private func dueCheckFailure(_ worker: Int, _ state: WorkerState) -> CheckFailure? {
+        let branch = InstanceName.worker(worker).branch
+        guard let failure = ((try? workspace.checkFailures()) ?? []).first(where: { $0.branch == branch }), failure.isOpen,
+              !state.checkFixed.contains(failure.tip), state.checkDelivered != failure.tip else { return nil }
+        return failure
+    }
+
+    private func handOver(_ failure: CheckFailure, to worker: Int, _ state: inout WorkerState, _ step: inout FlowStep, by: String) {
+        state.checkDelivered = failure.tip
+        step.record(.checkFailureDelivered, .worker(worker), ["tip": failure.tip, "by": by])
+    }
+
+    /// The worker's turn on a failed merge check it was handed ended: recorded, and the manager told to merge it again.
+    private func closeCheckFailure(_ worker: Int, _ state: inout WorkerState, inbox: inout ManagerInbox, _ step: inout FlowStep) {
+        guard let failed = state.checkDelivered else { return }
+        state.checkDelivered = nil
+        state.checkFixed.insert(failed)
+        let branch = InstanceName.worker(worker).branch
+        let now = ((try? workspace.tip(of: branch)) ?? nil)?.hex ?? failed
+        step.effects.append(.markCheckFixed(branch: branch, failedAt: failed, fixedAt: now))
+        inbox.queue(ManagerNotice(.checkFixed(branch: branch, tip: failed), text: Instructions.checkFixed(worker)))
     }
 
     private func deliver(_ task: TaskID, at tip: CommitID, _ step: inout FlowStep) {

@@ -129,7 +129,7 @@ public struct Dashboard: Sendable {
           + (q.queued.length ? ' · waiting: ' + q.queued.map(w => w.branch + ' (' + Math.round(w.seconds) + ' s)').join(', ') : ''));
         for (const f of q.failures) {
           const line = document.createElement('div'); line.className = 'failure'; line.dataset.branch = f.branch;
-          line.textContent = 'last failure: ' + f.branch + ' at ' + f.tip + ', ' + f.at + ': ' + f.summary + (f.task ? ' (fix: ' + f.task + ')' : '');
+          line.textContent = 'last failure: ' + f.branch + ' at ' + f.tip + ', ' + f.at + ': ' + f.summary + (f.fixed ? ' (worked on since)' : ' (with its worker)');
           queue.appendChild(line);
         }
       }

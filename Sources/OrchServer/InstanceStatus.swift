@@ -22,6 +22,8 @@ public struct InstanceStatus: Sendable, Equatable {
     public var health: Health = .starting
     /// The conversation, from the last SessionStart.
     public var sessionID: String?
+    /// The session its last start resumed, nil for a fresh start.
+    public var resumedSession: String?
     /// Busy with a turn (last event started one, none ended it since).
     public var working = false
     /// The last hook event received.

@@ -173,6 +173,13 @@ public actor InstanceSupervisor: Service {
         if let layout {
             let home = InstanceHome(instance: instance, layout: layout)
             session = session ?? home.lastSessionID()
+            // A resumed start that died within seconds would die the same way again (a session the client cannot
+            // resume, such as one cut off by a limit before any reply): start afresh; the flow hands its task over again.
+            if let resumed = status.resumedSession, resumed == session, let died = status.recentFailures.last,
+               died.timeIntervalSince(status.startedAt) < 15 {
+                logger.warning("\(instance) could not resume session \(resumed); starting a fresh one")
+                session = nil
+            }
             do {
                 try home.prepareStart(resuming: session, prompt: Self.resumePrompt(reason: reason))
             } catch {
@@ -192,6 +199,7 @@ public actor InstanceSupervisor: Service {
             $0.lastActivity = now
             $0.working = false
             $0.restarts += 1
+            $0.resumedSession = session
             OrchMetrics.restarts.increment()
         }
         logger.notice("\(instance) restarted (\(reason)); \(session.map { "resuming session \($0)" } ?? "no session to resume: fresh start")")

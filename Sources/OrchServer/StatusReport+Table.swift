@@ -47,7 +47,7 @@ extension StatusReport {
         let waiting: [String] = queue.queued.map { "\($0.branch) (\(Int($0.seconds)) s)" }
         var lines = ["", "merge queue (`\(queue.command)`): \(checking)" + (waiting.isEmpty ? "" : "; waiting: " + waiting.joined(separator: ", "))]
         for failure in queue.failures {
-            lines.append("  last failure  \(failure.branch) at \(failure.tip)  \(failure.at)  \(failure.summary)" + (failure.task.map { "  fix: \($0)" } ?? ""))
+            lines.append("  last failure  \(failure.branch) at \(failure.tip)  \(failure.at)  \(failure.summary)" + (failure.fixed ? "  (worked on since)" : "  (with its worker)"))
         }
         return lines
     }

@@ -6,8 +6,9 @@ import TestSupport
 
 /// Issue #16: the demo with a merge check. The worker on "Write the FAQ" commits
 /// a FAQ with a TODO line; it merges cleanly but fails the check, so main never
-/// holds it: the worker gets the failure (the check's output) as a task, fixes
-/// it, and the fixed branch lands through the queue.
+/// holds it: the worker gets the failure (the check's output) back as a
+/// conflict comes back, fixes it, the manager hears of it and merges again,
+/// and the fixed branch lands through the queue.
 @Suite(.serialized) struct MergeQueueTests {
     static let check = "grep -rn TODO docs && exit 1 || exit 0"
 
@@ -15,7 +16,7 @@ import TestSupport
         let run = try await Run(extraConfig: #", "mergeCheck": {"command": "\#(Self.check)", "timeout": 120}"#)
         let serve = try run.startServe()
         try await withCleanup {
-            // Every task, the fix task among them, merged; every tip main takes is looked at on the way.
+            // Every task merged; every tip main takes is looked at on the way.
             var tipsWithTODO: Set<String> = []
             var tipsSeen: Set<String> = []
             let finished = try await ServeTests.waitUntil(300) {
@@ -25,13 +26,12 @@ import TestSupport
                     tipsWithTODO.insert(tip.hex)
                 }
                 guard let ledger = run.ledger() else { return false }
-                return ledger.tasks.count == run.taskCount + 1 && ledger.tasks.allSatisfy { $0.state == .merged }
+                return ledger.tasks.count == run.taskCount && ledger.tasks.allSatisfy { $0.state == .merged }
             }
             let ledger = try #require(run.ledger())
             #expect(finished, "\(ledger.tasks.map { "\($0.id) \($0.state) \($0.text)" })\n\(run.serveOutput)")
-            let fix = try #require(ledger.tasks.first { $0.text.hasPrefix("Fix the merge of") }, "a fix task: \(ledger.tasks.map(\.text))")
             let faq = try #require(ledger.tasks.first { $0.text == "Write the FAQ" })
-            #expect(fix.worker == faq.worker && fix.text.contains(faq.id.description), "\(fix)")
+            let branch = "orch/worker-\(faq.worker)"
 
             // main never held the TODO (the worker's own commits that had it are in its history, as merged parents).
             #expect(tipsWithTODO.isEmpty && tipsSeen.count > 5, "\(tipsWithTODO) of \(tipsSeen.count) tips")
@@ -42,18 +42,22 @@ import TestSupport
             let trailers = try repository.commits(from: main, excluding: nil).flatMap { $0.trailerValues("Orch-Task") }
             for task in ledger.tasks { #expect(trailers.filter { $0 == task.id.description }.count == 1, "\(task.id)") }
 
-            // The checks are in the event log: at least one failed, and passes; the manager heard of the failure once.
+            // The checks are in the event log: at least one failed, and passes; the failure went to the FAQ's worker;
+            // the manager heard of it once, and once that the worker had worked on it.
             let events = ServeTests.events(run.dir)
             let checks = events.filter { $0["event"] == "merge-check" }
             #expect(checks.contains { $0["result"] == "failed" } && checks.contains { $0["result"] == "passed" }, "\(checks)")
+            #expect(events.contains { $0["event"] == "check-failure-delivered" && $0["instance"] == "worker-\(faq.worker)" }, "\(events.suffix(30))")
             let notices = events.filter { $0["event"] == "notified" }.flatMap { ($0["notices"] ?? "").split(separator: " ") }
-            #expect(notices.filter { $0 == "check-failed:\(fix.id)" }.count == 1, "\(notices)")
+            let failed = notices.filter { $0.hasPrefix("check-failed:\(branch):") }
+            #expect(failed.count >= 1 && failed.count == Set(failed).count, "\(notices)")
+            #expect(notices.contains { $0.hasPrefix("check-fixed:\(branch):") }, "\(notices)")
 
             // orch status shows the queue and the branch's last failure.
             let live = try TestSupport.run(orchExecutable, ["status", "--state", run.dir("state"), "--json"])
             let report = try JSONDecoder().decode(QueueStatus.self, from: Data(live.stdout.utf8))
             #expect(report.mergeQueue?.command == Self.check)
-            #expect(report.mergeQueue?.failures.contains { $0.branch == "orch/worker-\(faq.worker)" && $0.task == fix.id.description } == true, "\(live.stdout)")
+            #expect(report.mergeQueue?.failures.contains { $0.branch == branch && $0.fixed } == true, "\(live.stdout)")
             let table = try TestSupport.run(orchExecutable, ["status", "--config", run.dir("config"), "--state", run.dir("state")])
             #expect(table.stdout.contains("merge queue (`\(Self.check)`)") && table.stdout.contains("last failure"), "\(table.stdout)")
 
@@ -73,7 +77,7 @@ import TestSupport
 
     struct QueueStatus: Decodable {
         struct Queue: Decodable {
-            struct Failure: Decodable { let branch: String; let task: String? }
+            struct Failure: Decodable { let branch: String; let fixed: Bool }
             let command: String
             let failures: [Failure]
         }

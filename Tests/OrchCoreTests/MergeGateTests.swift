@@ -50,39 +50,40 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
         func add(_ event: MergeGate.CheckEvent) { events.append(event) }
     }
 
-    @Test func aPassingMergeLandsAndAFailingOneLeavesTheTargetWithAFixTaskForItsWorker() async throws {
+    @Test func aPassingMergeLandsAndAFailingOneLeavesTheTargetAndARecordForItsWorker() async throws {
         let dir = ScratchDirectory()
         let repo = try stateRepository(dir)
         try Fixtures.commit(["one.txt": "fine"], on: "orch/worker-1", message: "one\n\nOrch-Task: T-0001", in: dir("state.git"))
-        try Fixtures.commit(["two.txt": "broken"], on: "orch/worker-2", message: "two\n\nOrch-Task: T-0002", in: dir("state.git"))
+        let broken = try Fixtures.commit(["two.txt": "broken"], on: "orch/worker-2", message: "two\n\nOrch-Task: T-0002", in: dir("state.git"))
         let gate = try gate(dir)
         let entries = try await gate.enqueue(["orch/worker-1", "orch/worker-2"])
         let reports = try await gate.wait(for: entries)
         #expect(reports.map { $0?.kind } == [.fastForwarded, .checkFailed])
+        let tipAfterFirst = try git("rev-parse", "main", in: dir("state.git"))
         #expect(try git("show", "main:WORKER_1_TASK_LIST.md", in: dir("state.git")).contains("- [x] T-0001"))
-        // The failure: main holds nothing of worker-2's, worker-2 has a fix task, its record names it.
-        #expect(throws: (any Error).self) { try git("cat-file", "-e", "main:two.txt", in: dir("state.git")) }
-        let list2 = try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git"))
-        #expect(list2.contains("- [ ] T-0003: Fix the merge of T-0002 into main"))
-        #expect(reports[1]?.fixTask == "T-0003")
-        #expect(reports[1]?.log?.contains("two.txt") == true)
-        let failures = try CheckFailure.all(in: repo)
-        #expect(failures.map(\.branch) == ["orch/worker-2"] && failures[0].task == "T-0003")
-        // The fix task is main's last commit; gating worker-2 again adds no second task.
-        #expect(try git("log", "-1", "--format=%s", "main", in: dir("state.git")) == "orch: assign T-0003 to worker-2")
+        // The failure: main is where the first merge left it; the record holds the tip, the tasks and the output.
+        #expect((try? git("cat-file", "-e", "main:two.txt", in: dir("state.git"))) == nil)
+        #expect(reports[1]?.log?.contains("two.txt") == true && reports[1]?.message == "`! grep -r broken --include=*.txt .` exited 1")
+        #expect(reports[1].map { $0.line(target: "main") }?.contains("orch hands the output to worker-2 to fix") == true)
+        var failures = try CheckFailure.all(in: repo)
+        #expect(failures.count == 1 && failures[0].branch == "orch/worker-2" && failures[0].tip == broken && failures[0].tasks == ["T-0002"])
+        #expect(failures[0].isOpen && failures[0].tail.contains("two.txt:broken"))
+        // The same tip again: the cached failure, main untouched, the record as it was.
         let again = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
-        #expect(again.first??.kind == .checkFailed && again.first??.fixTask == "T-0003")
-        #expect(!(try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git")).contains("T-0004")))
-        // A "fix" that does not fix it: the fix task was in what failed, so a new one.
-        try Fixtures.commit(["note.txt": "tried"], on: "orch/worker-2", message: "try\n\nOrch-Task: T-0003", in: dir("state.git"))
-        let tried = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
-        #expect(tried.first??.kind == .checkFailed && tried.first??.fixTask == "T-0004", "\(String(describing: tried))")
-        // The worker fixes it (with the fix task's trailer): it lands, ticking both.
-        try Fixtures.commit(["two.txt": "fixed"], on: "orch/worker-2", message: "fix\n\nOrch-Task: T-0004", in: dir("state.git"))
+        #expect(again.first??.kind == .checkFailed)
+        #expect(try git("rev-parse", "main", in: dir("state.git")) == tipAfterFirst)
+        #expect(try CheckFailure.all(in: repo) == failures)
+        // A "fix" that does not fix it: a new failure, open, at the new tip.
+        let tried = try Fixtures.commit(["note.txt": "tried"], on: "orch/worker-2", message: "try", in: dir("state.git"))
+        #expect(try await gate.wait(for: try await gate.enqueue(["orch/worker-2"])).first??.kind == .checkFailed)
+        failures = try CheckFailure.all(in: repo)
+        #expect(failures[0].tip == tried && failures[0].isOpen)
+        // The worker fixes it: it lands, ticking its task, and the failure is closed.
+        try Fixtures.commit(["two.txt": "fixed"], on: "orch/worker-2", message: "fix", in: dir("state.git"))
         let fixed = try await gate.wait(for: try await gate.enqueue(["orch/worker-2"]))
         #expect(fixed.first??.kind == .merged)
-        let after = try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git"))
-        #expect(after.contains("- [x] T-0002") && after.contains("- [x] T-0003") && after.contains("- [x] T-0004"))
+        #expect(try git("show", "main:WORKER_2_TASK_LIST.md", in: dir("state.git")).contains("- [x] T-0002"))
+        #expect(try CheckFailure.all(in: repo).allSatisfy { !$0.isOpen })
         #expect(try await gate.entries().isEmpty)
     }
 

@@ -112,6 +112,34 @@ final class ShellInstances: InstanceProcesses, @unchecked Sendable {
         }
     }
 
+    @Test func aResumedStartThatDiesAtOnceIsFollowedByAFreshStart() async throws {
+        let dir = ScratchDirectory()
+        let layout = StateLayout(root: dir("state"))
+        let session = "0b0f3a9e-1111-4222-8333-444455556666"
+        try Fixtures.write([".claude/projects/p/\(session).jsonl": "{}\n", ".orch/keep": ""], in: layout.home(.worker(1)))
+        let instances = ShellInstances([.worker(1): "sh -c 'exit 1'"])
+        let board = InstanceBoard(instances: instances.instances)
+        let supervisor = InstanceSupervisor(launch: instances.launch, board: board, policy: Self.policy(maxRestarts: 5), layout: layout, events: nil, logger: .quiet)
+        let resumeFile = layout.home(.worker(1)) + "/.orch/resume-session"
+        try await withCleanup {
+            try await supervisor.launchInstances()
+            let t0 = Date()
+            // The first restart resumes the conversation it finds.
+            try await Self.waitForPanes(instances) { $0["worker-1"]?.dead == true }
+            await supervisor.check(now: t0)
+            await supervisor.check(now: t0.addingTimeInterval(1))
+            #expect((try? String(contentsOfFile: resumeFile, encoding: .utf8)) == session)
+            // It dies at once again: the next start is a fresh one.
+            try await Self.waitForPanes(instances) { $0["worker-1"]?.dead == true }
+            await supervisor.check(now: t0.addingTimeInterval(2))
+            await supervisor.check(now: t0.addingTimeInterval(4))
+            #expect(await board.status(.worker(1))?.restarts == 2)
+            #expect(!FileManager.default.fileExists(atPath: resumeFile), "a session that cannot be resumed is not tried a third time")
+        } cleanup: {
+            await instances.stop()
+        }
+    }
+
     @Test func tooManyFailuresInTheWindowMarkTheInstanceFailed() async throws {
         let instances = ShellInstances([.worker(1): "sh -c 'sleep 0.3; exit 1'"])
         let board = InstanceBoard(instances: instances.instances)

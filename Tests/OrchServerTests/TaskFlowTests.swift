@@ -181,4 +181,39 @@ import TestSupport
         #expect(try git("ls-tree", "--name-only", "orch/worker-1", in: setup.layout.clone).split(separator: "\n").contains("WORKER_2_TASK_LIST.md"))
         #expect(try git("rev-parse", "HEAD", in: setup.layout.worktree(.worker(1))) == cloneTip)
     }
+
+    /// A check that always fails, with a line of output.
+    struct FailingCheck: MergeCheckRunner {
+        func identity() async -> String { "failing" }
+        func clear(_ place: GatePlace) async {}
+        func run(_ check: MergeCheck, in place: GatePlace) async -> CheckRun { CheckRun(exitCode: 1, seconds: 0.1, tail: "notes.md:1: broken\n") }
+    }
+
+    @Test func aFailedMergeCheckGoesBackToItsWorkerWithItsNextTaskAndTheManagerHearsOfItAndOfTheFix() async throws {
+        let setup = try Setup()
+        let first = try setup.assign(1, "Write the notes")
+        let second = try setup.assign(1, "Write the FAQ")
+        let flow = setup.flow()
+        _ = await flow.workerStopped(1)
+        try setup.commit(worker: 1, file: "notes.md", contents: "broken\n", trailer: first)
+        let gate = try MergeGate(configuration: .init(repository: setup.layout.clone, target: "main", check: MergeCheck(command: "make check")), runner: FailingCheck())
+        let before = try git("rev-parse", "main", in: setup.layout.clone)
+        #expect(try await gate.wait(for: try await gate.enqueue(["orch/worker-1"])).first??.kind == .checkFailed)
+        #expect(try git("rev-parse", "main", in: setup.layout.clone) == before)
+
+        // The manager hears of it; the worker gets it before its next task, with the check's output.
+        let notice = try #require(Self.reason(await flow.managerStopped()))
+        #expect(notice.contains("the merge of \(first) (orch/worker-1) into main fails the merge check: `make check` exited 1"), "\(notice)")
+        let reply = try #require(Self.reason(await flow.workerStopped(1)))
+        #expect(reply.contains("Next task \(second)") && reply.contains("Before the task: Fix orch/worker-1 so that the merge check passes"), "\(reply)")
+        #expect(reply.contains("notes.md:1: broken") && reply.contains("Orch-Task: \(second)"))
+        // Its next Stop ends its turn on it: closed, and the manager is told to merge it again; it is not handed over twice.
+        try setup.commit(worker: 1, file: "notes.md", contents: "fixed\n", trailer: second)
+        let next = await flow.workerStopped(1)
+        #expect(Self.reason(next)?.contains("so that the merge check passes") != true)
+        let fixed = try #require(Self.reason(await flow.managerStopped(continuing: true)))
+        #expect(fixed.contains("worker-1 worked on what failed the merge check: merge it again with `orch merge worker-1`"), "\(fixed)")
+        await flow.settle()
+        #expect(try CheckFailure.all(in: Repository.open(at: setup.layout.clone)).allSatisfy { !$0.isOpen })
+    }
 }
