@@ -13,7 +13,8 @@ import TestSupport
     static let check = "grep -rn TODO docs && exit 1 || exit 0"
 
     @Test func aMergeThatFailsTheCheckLeavesMainAndComesBackToItsWorkerUntilItLands() async throws {
-        let run = try await Run(extraConfig: #", "mergeCheck": {"command": "\#(Self.check)", "timeout": 120}"#)
+        let port = try RawSocket.freePort()
+        let run = try await Run(dashboardPort: port, extraConfig: #", "mergeCheck": {"command": "\#(Self.check)", "timeout": 120}"#)
         let serve = try run.startServe()
         try await withCleanup {
             // Every task merged; every tip main takes is looked at on the way.
@@ -60,6 +61,13 @@ import TestSupport
             #expect(report.mergeQueue?.failures.contains { $0.branch == branch && $0.fixed } == true, "\(live.stdout)")
             let table = try TestSupport.run(orchExecutable, ["status", "--config", run.dir("config"), "--state", run.dir("state")])
             #expect(table.stdout.contains("merge queue (`\(Self.check)`)") && table.stdout.contains("last failure"), "\(table.stdout)")
+
+            // The metrics count the checks by result and time them; the dashboard's page shows the queue.
+            let metrics = try await runDetached("curl", ["-sf", "http://127.0.0.1:\(port)/metrics"])
+            #expect(metrics.stdout.contains(#"orch_merge_checks_total{result="failed"}"#) && metrics.stdout.contains("orch_merge_check_seconds_count"),
+                    "\(metrics.stdout.split(separator: "\n").filter { $0.contains("merge_check") })")
+            let page = try await runDetached("curl", ["-sf", "http://127.0.0.1:\(port)/"])
+            #expect(page.stdout.contains("merge queue (") && page.stdout.contains("q.failures"))
 
             // A person's orch merge on the host goes through the server's queue (the operator's token), and --enqueue returns at once.
             let queued = try TestSupport.run(orchExecutable, ["merge", "--config", run.dir("config"), "--state", run.dir("state"), "--enqueue", "--all"])
