@@ -1,6 +1,7 @@
 import Foundation
 import OrchCore
 import OrchRuntime
+import ServiceLifecycle
 
 extension Orchestrator {
     /// Launches the fleet once the hook receiver listens (hooks fired before would fail open and be lost),
@@ -17,6 +18,23 @@ extension Orchestrator {
                 server: server)
             configuration.custody = custody
             return try await Fleet.launch(configuration, workspace: workspace, engine: engine)
+        }
+    }
+
+    /// The dashboard (best effort: it may fail without stopping the run), unless `dashboardPort` is 0.
+    func dashboardService(status: @escaping @Sendable () async -> Data) -> ServiceGroupConfiguration.ServiceConfiguration? {
+        guard config.dashboardPort != 0 else { return nil }
+        let (port, logger) = (config.dashboardPort, logger)
+        let dashboard = Dashboard(port: port, status: status, logger: logger).application(onRunning: { bound in
+            logger.info("dashboard on http://127.0.0.1:\(bound)/ (metrics at /metrics)")
+        })
+        return .bestEffort(dashboard, name: "the dashboard on 127.0.0.1:\(port)", logger: logger)
+    }
+
+    /// The merge queue's gate, when the config has a `mergeCheck`.
+    func mergeGate(tokens: InstanceTokens, events: EventLog) throws -> MergeGate? {
+        try config.mergeCheck.map {
+            try MergeGate.forServer(config: config, check: $0, layout: layout, target: workspace.target, credentials: credentials, tokens: tokens, events: events)
         }
     }
 

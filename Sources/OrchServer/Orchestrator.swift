@@ -104,11 +104,10 @@ public struct Orchestrator: Sendable {
         let router = HookRouter(board: board, layout: layout, flow: flow, rotator: rotator, events: events,
                                 transcripts: TranscriptUsage(layout: layout), logger: logger)
         let (currentReport, status) = statusSources(board: board, rotator: rotator, sync: sync)
-        let gate = try config.mergeCheck.map {
-            try MergeGate.forServer(config: config, check: $0, layout: layout, target: workspace.target, credentials: credentials, tokens: tokens, events: events)
-        }
+        let gate = try mergeGate(tokens: tokens, events: events)
         let git = GitHTTPBackend(layout: layout)
         try git.installHooks()
+        OrchMetrics.bootstrap()
         let receiver = HookReceiver(address: listenAddress, tokens: tokens, handler: router, events: events, status: status, git: git,
                                     commands: ManagerCommands(layout: layout, target: workspace.target, logger: logger, gate: gate),
                                     mirror: mirrorReader(), logger: logger)
@@ -120,7 +119,6 @@ public struct Orchestrator: Sendable {
                 }
                 listeningContinuation.finish()
             })
-        OrchMetrics.bootstrap()
         // The shutdown request ends the group gracefully: services stop in reverse order. The remote's sync stops
         // after the instances, so its last push holds their last merge; the supervisor is last so that it stops
         // first, and containers end before the receiver goes. Best-effort parts (the dashboard, the summary) may end
@@ -131,14 +129,7 @@ public struct Orchestrator: Sendable {
         ]
         // After the sync: it stops first, killing a running check (its branches stay queued), before the last push.
         if let gate { services.append(.init(service: MergeQueueService(gate: gate, logger: logger))) }
-        if config.dashboardPort != 0 {
-            let port = config.dashboardPort
-            let logger = logger
-            let dashboard = Dashboard(port: port, status: status, logger: logger).application(onRunning: { bound in
-                logger.info("dashboard on http://127.0.0.1:\(bound)/ (metrics at /metrics)")
-            })
-            services.append(.bestEffort(dashboard, name: "the dashboard on 127.0.0.1:\(port)", logger: logger))
-        }
+        if let dashboard = dashboardService(status: status) { services.append(dashboard) }
         services.append(.bestEffort(ProgressReporter(report: currentReport, line: progress, logger: logger), name: "the progress summary", logger: logger))
         services.append(.init(service: supervisor))
         try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
