@@ -181,6 +181,11 @@ import ScriptedModel
         ("secret in the URL", ["repositoryUrl": #""https://jane:sk-ant-secret-x@example.com/a.git""#], "field repositoryUrl: holds a user, password or token"),
         ("identity without an email", ["gitIdentity": #"{"name": "Jane"}"#], "field gitIdentity.email: missing"),
         ("remote unreachable", ["repositoryUrl": #""ssh://git@127.0.0.1:1/x.git""#], "cannot clone repositoryUrl ssh://git@127.0.0.1:1/x.git"),
+        ("merge check without a command", ["mergeCheck": #"{"timeout": 60}"#], "orchestrator.json: field mergeCheck.command: missing; it is required"),
+        ("merge check timeout not positive", ["mergeCheck": #"{"command": "make test", "timeout": -1}"#],
+         "orchestrator.json: field mergeCheck.timeout: expected a positive number of seconds"),
+        ("merge check program not in the image", ["mergeCheck": #"{"command": "no-such-test-runner --all"}"#],
+         "orchestrator.json: field mergeCheck.command: `no-such-test-runner` is not found in the image orch-claude-test:latest"),
     ]
 
     @Test(arguments: 0..<configErrors.count)
