@@ -14,7 +14,8 @@ extension Repository {
     /// link where the tree or the last checkout has a file or a folder (not
     /// a link) is removed first, so no write leaves the directory.
     /// - Throws: ``GitError`` from libgit2.
-    public func checkOutTree(_ tree: ObjectID, into directory: String, indexFile: String) throws {
+    /// With `removingUntracked`, files the tree does not track (ignored ones too) are removed as well.
+    public func checkOutTree(_ tree: ObjectID, into directory: String, indexFile: String, removingUntracked: Bool = false) throws {
         let operation = "check out \(tree) into \(directory)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var handle: OpaquePointer?
@@ -40,6 +41,7 @@ extension Repository {
         var options = git_checkout_options()
         try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), operation)
         options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        if removingUntracked { options.checkout_strategy |= GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue | GIT_CHECKOUT_REMOVE_IGNORED.rawValue }
         options.baseline_index = index
         // A FIFO planted where a file goes would block the write forever; O_NONBLOCK makes it fail instead.
         options.file_open_flags = O_CREAT | O_TRUNC | O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC

@@ -35,6 +35,12 @@ public struct GatePlace: Sendable, Equatable {
         try prepare()
     }
 
+    /// Empties the check's HOME (`mergeCheck.clean`).
+    func wipeHome() throws {
+        Self.makeWritable(home)
+        if FileManager.default.fileExists(atPath: home) { try FileManager.default.removeItem(atPath: home) }
+    }
+
     /// Gives each folder under `folder` (not following links) its owner's modes back, so it can be removed.
     private static func makeWritable(_ folder: String) {
         var info = stat()

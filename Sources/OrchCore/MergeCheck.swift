@@ -4,7 +4,7 @@ import Foundation
 /// before the target moves (the merge queue's gate, see ``MergeGate``).
 ///
 /// ```json
-/// "mergeCheck": {"command": "swift test", "timeout": 900, "batch": 4}
+/// "mergeCheck": {"command": "swift test", "timeout": 900, "batch": 4, "clean": false}
 /// ```
 public struct MergeCheck: Equatable, Sendable {
     /// Run with `sh -c` in the merged tree, in a container from the instances' image.
@@ -13,11 +13,15 @@ public struct MergeCheck: Equatable, Sendable {
     public var timeoutSeconds: Double
     /// Up to this many ready branches are checked merged together; a failing batch is bisected.
     public var batchSize: Int
+    /// Every check starts from the merged tree alone (untracked and ignored files removed, an empty HOME):
+    /// no check sees what an earlier one left, at the cost of incremental builds.
+    public var clean: Bool
 
-    public init(command: String, timeoutSeconds: Double = 900, batchSize: Int = 1) {
+    public init(command: String, timeoutSeconds: Double = 900, batchSize: Int = 1, clean: Bool = false) {
         self.command = command
         self.timeoutSeconds = timeoutSeconds
         self.batchSize = batchSize
+        self.clean = clean
     }
 
     /// The program the command starts with (after any `NAME=value` assignments), to look for in the image.
@@ -30,7 +34,7 @@ public struct MergeCheck: Equatable, Sendable {
 
 extension MergeCheck: Decodable {
     public init(from decoder: any Decoder) throws {
-        let object = try ConfigObject(decoder, known: ["command", "timeout", "batch"])
+        let object = try ConfigObject(decoder, known: ["command", "timeout", "batch", "clean"])
         guard let command = try object.string("command", required: true) else { throw object.fail("command", "missing; it is required") }
         guard !command.contains("\0") else { throw object.fail("command", "holds a NUL byte") }
         self.init(command: command)
@@ -41,5 +45,6 @@ extension MergeCheck: Decodable {
         case let other?: throw object.fail("timeout", "expected a positive number of seconds, found \(other.typeName)")
         }
         batchSize = try object.integer("batch", in: 1...64) ?? 1
+        clean = try object.bool("clean") ?? false
     }
 }

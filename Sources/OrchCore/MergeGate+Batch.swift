@@ -82,15 +82,16 @@ extension MergeGate {
         }
         await runner.clear(place)
         try await git.run {
+            if check.clean { try place.wipeHome() }
             try place.prepare()
             let repository = try self.repository()
             let tree = try repository.treeID(ofCommit: planned.tip)
             do {
-                try repository.checkOutTree(tree, into: place.worktree, indexFile: place.index)
+                try repository.checkOutTree(tree, into: place.worktree, indexFile: place.index, removingUntracked: check.clean)
             } catch {
                 // The last check may have left the folder unwritable (chmod 000): start it afresh, once.
                 try place.wipeWorktree()
-                try repository.checkOutTree(tree, into: place.worktree, indexFile: place.index)
+                try repository.checkOutTree(tree, into: place.worktree, indexFile: place.index, removingUntracked: check.clean)
             }
             let running = GateRunning(branches: branches, since: Date().timeIntervalSince1970)
             try JSONEncoder.sorted.encode(running).write(to: URL(fileURLWithPath: place.running), options: .atomic)

@@ -25,6 +25,10 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: dir("work", ".build/out.o")), "build products stay: the next build is incremental")
         let after = try FileManager.default.attributesOfItem(atPath: dir("work", "src/a.txt"))[.modificationDate] as? Date
         #expect(after == untouched, "an unchanged file is not rewritten")
+        // Removing what the tree does not track: the build products go too.
+        try repo.checkOutTree(next, into: dir("work"), indexFile: dir("index"), removingUntracked: true)
+        #expect(!FileManager.default.fileExists(atPath: dir("work", ".build/out.o")))
+        #expect(try String(contentsOfFile: dir("work", "src/c.txt"), encoding: .utf8) == "c\n")
         // The repository's own references and index are as they were.
         #expect(try git("status", "--porcelain", in: dir("seed")).isEmpty)
     }

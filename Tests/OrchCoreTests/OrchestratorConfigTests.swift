@@ -83,6 +83,7 @@ import TestSupport
          "field mergeCheck.timeout: expected a positive number of seconds, found a string"),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "batch": 0}}"#, "field mergeCheck.batch: expected a whole number from 1 to 64"),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": "make"}"#, "field mergeCheck: expected an object, found a string"),
+        (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "clean": "yes"}}"#, "field mergeCheck.clean: expected true or false"),
         (#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "retries": 2}}"#, "field mergeCheck.retries: unknown field"),
         (#"[1, 2]"#, "expected a JSON object at the top, found an array"),
         (#"{"repositoryUrl": "r",,}"#, "not valid JSON"),
@@ -102,6 +103,7 @@ import TestSupport
         #expect(config.mergeCheck?.program == "swift", "the program to look for in the image, past an assignment")
         #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x"}"#).mergeCheck == nil)
         #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make"}}"#).mergeCheck?.timeoutSeconds == 900)
+        #expect(try parse(#"{"repositoryUrl": "/r", "workerCount": 1, "claudeConfigs": "x", "mergeCheck": {"command": "make", "clean": true}}"#).mergeCheck?.clean == true)
     }
 
     @Test func theScrubberTakesOutKnownSecretsAndTokenShapes() {
