@@ -37,9 +37,9 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
         return repo
     }
 
-    func gate(_ dir: ScratchDirectory, command: String = "! grep -r broken --include=*.txt .", batch: Int = 1,
+    func gate(_ dir: ScratchDirectory, command: String = "! grep -r broken --include=*.txt .", batch: Int = 1, clean: Bool = false,
               runner: LocalCheckRunner = LocalCheckRunner(), events: EventBox? = nil) throws -> MergeGate {
-        let check = MergeCheck(command: command, timeoutSeconds: 30, batchSize: batch)
+        let check = MergeCheck(command: command, timeoutSeconds: 30, batchSize: batch, clean: clean)
         let configuration = MergeGate.Configuration(repository: dir("state.git"), target: "main", check: check)
         guard let events else { return try MergeGate(configuration: configuration, runner: runner) }
         return try MergeGate(configuration: configuration, runner: runner, observer: { event in await events.add(event) })
@@ -212,6 +212,18 @@ final class LocalCheckRunner: MergeCheckRunner, @unchecked Sendable {
         #expect(runner.runs == 2)
         #expect(try await gate.entries().isEmpty)
         #expect((try? git("cat-file", "-e", "main:more.txt", in: dir("state.git"))) != nil)
+    }
+
+    @Test(arguments: [false, true])
+    func whatACheckLeavesInTheWorktreeStaysForTheNextUnlessClean(clean: Bool) async throws {
+        let dir = ScratchDirectory()
+        _ = try stateRepository(dir)
+        try Fixtures.commit(["one.txt": "1"], on: "orch/worker-1", message: "one", in: dir("state.git"))
+        try Fixtures.commit(["two.txt": "2"], on: "orch/worker-2", message: "two", in: dir("state.git"))
+        let gate = try gate(dir, command: "test ! -e leftover.o && touch leftover.o", clean: clean)
+        let reports = try await gate.wait(for: try await gate.enqueue(["orch/worker-1", "orch/worker-2"]))
+        #expect(reports[0]?.kind == .fastForwarded)
+        #expect(reports[1]?.kind == (clean ? .merged : .checkFailed), "\(reports)")
     }
 
     @Test func aCheckCutShortLeavesTheBranchQueuedAndTheTargetUnchecked() async throws {
