@@ -62,6 +62,18 @@ import TestSupport
         #expect(missing.startFailure != nil && !missing.passed, "\(missing)")
     }
 
+    @Test func aContainerACrashedGateLeftRunningIsRemovedBeforeTheNextCheck() async throws {
+        guard try await engineReady() else { return }
+        let dir = ScratchDirectory()
+        let place = try place(dir)
+        let name = Self.containerName(place)
+        let started = try TestSupport.run("docker", ["run", "-d", "--rm", "--name", name, "--entrypoint", "/bin/sh", Self.image, "-c", "sleep 600"])
+        #expect(started.status == 0, "\(started.stderr)")
+        await ContainerMergeCheck(image: Self.image, network: "none", resources: nil).clear(place)
+        let left = try TestSupport.run("docker", ["ps", "-a", "--filter", "name=\(name)", "--format", "{{.Names}}"])
+        #expect(left.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(left.stdout)")
+    }
+
     @Test func aProgramTheImageLacksIsRefusedNamingTheField() async throws {
         guard try await engineReady() else { return }
         let runner = ContainerMergeCheck(image: Self.image, network: "none", resources: nil)
