@@ -82,16 +82,26 @@ public struct BranchMerge: Sendable {
                 newTip = commit
                 outcome = isFastForward ? .fastForwarded(to: commit, ticked: ticked) : .merged(commit: commit, ticked: ticked)
             }
-            try checkouts.check(movingTo: newTip)
-            do {
-                try repository.updateBranch(target, to: newTip, expecting: targetTip, message: "orch: merge \(branch)")
-            } catch let error as GitError where error.isLostRace && attempt < 100 {
-                backOff(attempt: attempt)
-                continue
+            if try land(newTip, over: targetTip, message: "orch: merge \(branch)", checkouts: checkouts, in: repository) { return outcome }
+            guard attempt < 100 else {
+                throw GitError(code: .modified, message: "\(target) kept moving", operation: "merge \(branch) into \(target)")
             }
-            try checkouts.sync(in: repository, from: targetTip, to: newTip)
-            return outcome
+            backOff(attempt: attempt)
         }
+    }
+
+    /// Moves the target from `base` to `commit` by compare-and-swap, a clean checkout of it along;
+    /// false when the target moved meanwhile (nothing written then).
+    /// - Throws: ``OrchError`` (usage) when a checkout of the target is in the way; ``GitError``.
+    func land(_ commit: ObjectID, over base: ObjectID, message: String, checkouts: CheckedOutTarget, in repository: Repository) throws -> Bool {
+        try checkouts.check(movingTo: commit)
+        do {
+            try repository.updateBranch(target, to: commit, expecting: base, message: message)
+        } catch let error as GitError where error.isLostRace {
+            return false
+        }
+        try checkouts.sync(in: repository, from: base, to: commit)
+        return true
     }
 
     enum Plan {

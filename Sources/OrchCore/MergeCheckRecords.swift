@@ -102,9 +102,12 @@ public struct CheckFailure: Codable, Sendable, Equatable {
 
     /// Every branch's last failure.
     public static func all(in repository: Repository) throws -> [CheckFailure] {
-        try repository.references(withPrefix: prefix).values
-            .compactMap { try? JSONDecoder().decode(CheckFailure.self, from: repository.blob($0)) }
-            .sorted { $0.branch < $1.branch }
+        records(at: try repository.references(withPrefix: prefix), in: repository)
+    }
+
+    /// The records the references (under ``prefix``) point at.
+    static func records(at references: [String: ObjectID], in repository: Repository) -> [CheckFailure] {
+        references.values.compactMap { try? JSONDecoder().decode(CheckFailure.self, from: repository.blob($0)) }.sorted { $0.branch < $1.branch }
     }
 
     static func load(_ branch: String, in repository: Repository) throws -> (CheckFailure, ObjectID)? {

@@ -125,16 +125,12 @@ extension MergeGate {
     /// Moves the target to the batch's last merge by compare-and-swap; false when the target moved meanwhile.
     func land(_ planned: Planned) throws -> Bool {
         let repository = try repository()
-        let target = configuration.target
-        let checkouts = try CheckedOutTarget(repository: repository, branch: target)
-        try checkouts.check(movingTo: planned.tip)
-        do {
-            let branches = planned.members.map(\.entry.branch).joined(separator: ", ")
-            try repository.updateBranch(target, to: planned.tip, expecting: planned.base, message: "orch: merge \(branches) (merge check passed)")
-        } catch let error as GitError where error.isLostRace {
+        let merge = BranchMerge(target: configuration.target)
+        let branches = planned.members.map(\.entry.branch).joined(separator: ", ")
+        let checkouts = try CheckedOutTarget(repository: repository, branch: merge.target)
+        guard try merge.land(planned.tip, over: planned.base, message: "orch: merge \(branches) (merge check passed)", checkouts: checkouts, in: repository) else {
             return false
         }
-        try checkouts.sync(in: repository, from: planned.base, to: planned.tip)
         for member in planned.members {
             let outcome: BranchMerge.Outcome = member.isFastForward
                 ? .fastForwarded(to: member.commit, ticked: member.ticked) : .merged(commit: member.commit, ticked: member.ticked)

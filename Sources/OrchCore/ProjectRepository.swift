@@ -46,4 +46,14 @@ extension BranchMerge {
     public func merge(_ branch: String, in project: ProjectRepository) throws -> Outcome {
         try merge(branch, in: project.repository)
     }
+
+    /// The branches `orch merge` names: every `orch/worker-N` with `all`, else each name as ``branchName(for:)`` spells it.
+    public static func branches(named names: [String], all: Bool, in project: ProjectRepository) throws -> [String] {
+        all ? try workerBranches(in: project) : names.map(branchName(for:))
+    }
+
+    /// Merges each branch at once, in order (no merge check), as `orch merge` reports them.
+    public func reports(merging branches: [String], in project: ProjectRepository) throws -> [MergeReport] {
+        try branches.map { MergeReport(branch: $0, outcome: try merge($0, in: project)) }
+    }
 }

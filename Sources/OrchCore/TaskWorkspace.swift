@@ -24,6 +24,7 @@ public final class TaskWorkspace: @unchecked Sendable {
     private var boardCache: (tip: ObjectID, board: TaskBoard)?
     private var finishedCache: [Int: (branchTip: ObjectID?, targetTip: ObjectID, finished: Set<TaskID>)] = [:]
     private var marks: TaskLedger.Marks?
+    private var failureCache: (references: [String: ObjectID], failures: [CheckFailure])?
     /// Per worker: the target tip its branch was last brought up to date with, and its branch's tip right after.
     private var synced: [Int: (target: ObjectID, branchTip: ObjectID?)] = [:]
 
@@ -60,9 +61,15 @@ public final class TaskWorkspace: @unchecked Sendable {
         return TaskLedger(targetTip: tip, board: board, done: done, marks: marks!)
     }
 
-    /// Every branch's last failed merge check, with the task orch gave to fix it.
+    /// Every branch's last failed merge check. Asked on every poll and Stop, so the records are
+    /// decoded again only when their references changed.
     public func checkFailures() throws -> [CheckFailure] {
-        try CheckFailure.all(in: repo())
+        let repository = try repo()
+        let references = try repository.references(withPrefix: CheckFailure.prefix)
+        if let cached = failureCache, cached.references == references { return cached.failures }
+        let failures = CheckFailure.records(at: references, in: repository)
+        failureCache = (references, failures)
+        return failures
     }
 
     /// The tip of a branch (`main`, `orch/worker-2`), nil when there is none.

@@ -33,7 +33,7 @@ public struct ContainerMergeCheck: MergeCheckRunner {
     }
 
     /// The container's name: one per gate place, so a run a crash left behind is removed before the next.
-    static func containerName(_ place: GatePlace) -> String {
+    public static func containerName(_ place: GatePlace) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in place.root.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return "orch-gate-" + String(hash, radix: 16)
@@ -98,7 +98,7 @@ public struct ContainerMergeCheck: MergeCheckRunner {
         }
         // A cancelled run (the server stopping) or a killed one: nothing of it may stay.
         await Self.remove(name)
-        let seconds = started.duration(to: .now).seconds
+        let seconds = started.duration(to: .now).inSeconds
         let tail = Self.tail(ofFile: log)
         switch outcome {
         // 125: docker's own error (the engine, the image), not the command's.
@@ -157,7 +157,7 @@ public struct ContainerMergeCheck: MergeCheckRunner {
         var text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         if size > UInt64(tailBytes), let newline = text.firstIndex(of: "\n") { text = String(text[text.index(after: newline)...]) }
         text = text.replacingOccurrences(of: "\u{1B}\\[[0-9;?]*[A-Za-z]", with: "", options: .regularExpression)
-        return String(text.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && !(0x7F...0x9F).contains($0.value)) })
+        return Tmux.printable(text)
     }
 
     /// Refuses a command whose program the image does not have.
@@ -170,8 +170,4 @@ public struct ContainerMergeCheck: MergeCheckRunner {
             throw OrchError.usage("\(field): `\(program)` is not found in the image \(image) (the check runs there, as the instances do)")
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

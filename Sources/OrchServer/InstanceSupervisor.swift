@@ -56,8 +56,7 @@ public actor InstanceSupervisor: Service {
         let count = processes.instances.count
         let announcement = Task {
             await board.waitUntilAllStarted()
-            let elapsed = (ContinuousClock.now - started).components
-            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).inSeconds
             logger.info("all \(count) instances started in \(String(format: "%.1f", seconds)) s")
         }
         await cancelWhenGracefulShutdown {

@@ -17,8 +17,6 @@ public struct ManagerCommands: Sendable {
     /// The merge queue's gate when `mergeCheck` is set: merges go through it.
     let gate: MergeGate?
     private let queue = BlockingQueue(label: "orch.manager-commands")
-    /// The most queue entries one request waits for (a worker count's worth and more).
-    static let maximumWait = 128
     /// How long one answer waits for the gate before it says what is still pending.
     static let waitSeconds = 20.0
 
@@ -35,14 +33,12 @@ public struct ManagerCommands: Sendable {
     public func merge(_ request: ChannelCommand.MergeRequest) async -> (status: Int, body: Data) {
         let (layout, target) = (layout, target)
         if let gate {
-            return await answer { try await Self.gated(request, gate: gate, layout: layout) }
+            return await answer { try await gate.answer(request, until: Date().addingTimeInterval(Self.waitSeconds), gating: false) }
         }
         return await answer {
             let repository = try ProjectRepository(path: layout.clone)
-            let names = request.all ? try BranchMerge.workerBranches(in: repository) : request.branches.map(BranchMerge.branchName(for:))
-            let merge = BranchMerge(target: target)
-            let results = try names.map { MergeReport(branch: $0, outcome: try merge.merge($0, in: repository)) }
-            return ChannelCommand.MergeReply(target: target, results: results)
+            let names = try BranchMerge.branches(named: request.branches, all: request.all, in: repository)
+            return ChannelCommand.MergeReply(target: target, results: try BranchMerge(target: target).reports(merging: names, in: repository))
         }
     }
 
@@ -55,26 +51,6 @@ public struct ManagerCommands: Sendable {
             let id = try TaskAssignment(worker: request.worker, text: request.text, branch: target).commit(to: ProjectRepository(path: layout.clone))
             return ChannelCommand.AssignReply(id: id.description)
         }
-    }
-
-    private static func gated(_ request: ChannelCommand.MergeRequest, gate: MergeGate, layout: StateLayout) async throws -> ChannelCommand.MergeReply {
-        let target = gate.configuration.target
-        let entries: [MergeQueue.Entry]
-        if let waiting = request.waitFor {
-            guard waiting.count <= maximumWait else { throw OrchError.usage("waitFor: at most \(maximumWait) entries, got \(waiting.count)") }
-            entries = waiting
-        } else {
-            let names = try await BlockingQueue(label: "orch.merge-names").run {
-                request.all ? try BranchMerge.workerBranches(in: ProjectRepository(path: layout.clone)) : request.branches.map(BranchMerge.branchName(for:))
-            }
-            entries = try await gate.enqueue(names)
-        }
-        if request.enqueue == true {
-            return ChannelCommand.MergeReply(target: target, results: entries.map { MergeReport(branch: $0.branch, kind: .queued) })
-        }
-        let reports = try await gate.wait(for: entries, until: Date().addingTimeInterval(waitSeconds), gating: false)
-        let pending = zip(entries, reports).filter { $0.1 == nil }.map(\.0)
-        return ChannelCommand.MergeReply(target: target, results: reports.compactMap { $0 }, pending: pending.isEmpty ? nil : pending)
     }
 
     private func answer<Reply: Encodable & Sendable>(_ work: @escaping @Sendable () throws -> Reply) async -> (status: Int, body: Data) {

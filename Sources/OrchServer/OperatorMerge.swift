@@ -25,15 +25,11 @@ public struct OperatorMerge: Sendable {
         if let server = await Self.server(layout: layout) {
             return try await server.merge(request)
         }
-        let names = try await BlockingQueue(label: "orch.merge").run {
-            let repository = try ProjectRepository(path: layout.clone)
-            return request.all ? try BranchMerge.workerBranches(in: repository) : request.branches.map(BranchMerge.branchName(for:))
-        }
         guard let check = config.mergeCheck else {
             return try await BlockingQueue(label: "orch.merge").run {
                 let repository = try ProjectRepository(path: layout.clone)
-                let merge = BranchMerge(target: config.branch)
-                return .init(target: config.branch, results: try names.map { MergeReport(branch: $0, outcome: try merge.merge($0, in: repository)) })
+                let names = try BranchMerge.branches(named: request.branches, all: request.all, in: repository)
+                return .init(target: config.branch, results: try BranchMerge(target: config.branch).reports(merging: names, in: repository))
             }
         }
         // Every file the glob names, valid or not: only to scrub their values from the check's output.
@@ -43,11 +39,7 @@ public struct OperatorMerge: Sendable {
         let events = try EventLog(file: layout.events)
         let gate = try MergeGate(configuration: .init(repository: layout.clone, target: config.branch, check: check, scrubber: scrubber),
                                  runner: runner, observer: MergeGate.recording(to: events))
-        let entries = try await gate.enqueue(names)
-        if request.enqueue == true {
-            return .init(target: config.branch, results: entries.map { MergeReport(branch: $0.branch, kind: .queued) })
-        }
-        return .init(target: config.branch, results: try await gate.wait(for: entries).compactMap { $0 })
+        return try await gate.answer(request, gating: true)
     }
 
     /// The run's server, when it answers.

@@ -215,7 +215,7 @@ public actor RemoteSyncService: Service {
             throw OrchError.failure("\(sync.displayURL) has not answered orch's previous fetch or push yet")
         }
         let outcome = ResumeOnce<Value>()
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let seconds = timeout.inSeconds
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in

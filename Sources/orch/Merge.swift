@@ -53,9 +53,8 @@ struct Merge: AsyncParsableCommand {
             reply = try await server.merge(request)
         } else {
             let repo = try repository.open()
-            let names = all ? try BranchMerge.workerBranches(in: repo) : branches.map(BranchMerge.branchName(for:))
-            let merge = BranchMerge(target: repository.branch)
-            reply = .init(target: merge.target, results: try names.map { MergeReport(branch: $0, outcome: try merge.merge($0, in: repo)) })
+            let names = try BranchMerge.branches(named: branches, all: all, in: repo)
+            reply = .init(target: repository.branch, results: try BranchMerge(target: repository.branch).reports(merging: names, in: repo))
         }
         try Self.print(reply)
     }

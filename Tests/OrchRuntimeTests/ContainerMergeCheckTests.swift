@@ -49,7 +49,7 @@ import TestSupport
         #expect(Date().timeIntervalSince(started) < 60)
         #expect(run.summary(command: "sleep", timeout: 8).contains("did not finish in 8 s"))
         let left = try TestSupport.run("docker", ["ps", "-a", "--filter", "name=orch-gate-", "--format", "{{.Names}}"])
-        #expect(!left.stdout.contains(ContainerMergeCheckTests.containerName(place)), "no container of the check is left")
+        #expect(!left.stdout.contains(ContainerMergeCheck.containerName(place)), "no container of the check is left")
     }
 
     @Test func theCommandsOwnStatus125IsAFailureAndAMissingImageCannotStart() async throws {
@@ -66,7 +66,7 @@ import TestSupport
         guard try await engineReady() else { return }
         let dir = ScratchDirectory()
         let place = try place(dir)
-        let name = Self.containerName(place)
+        let name = ContainerMergeCheck.containerName(place)
         let started = try TestSupport.run("docker", ["run", "-d", "--rm", "--name", name, "--entrypoint", "/bin/sh", Self.image, "-c", "sleep 600"])
         #expect(started.status == 0, "\(started.stderr)")
         await ContainerMergeCheck(image: Self.image, network: "none", resources: nil).clear(place)
@@ -84,11 +84,5 @@ import TestSupport
             let error = error as! OrchError
             return error.code == .usage && error.message.contains("cfg: field mergeCheck.command: `no-such-tool` is not found in the image \(Self.image)")
         }
-    }
-
-    static func containerName(_ place: GatePlace) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in place.root.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return "orch-gate-" + String(hash, radix: 16)
     }
 }
